@@ -1,0 +1,10 @@
+#include "commands.h"
+
+namespace braid::app {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {};
+  return table;
+}
+
+}  // namespace braid::app
