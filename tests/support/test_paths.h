@@ -17,8 +17,8 @@ std::filesystem::path binary_dir();
 std::filesystem::path scratch_dir();
 
 /// The shared data file `relative`, or skips the calling test when it is missing.
-#define BRAID_SHARED_FILE_OR_SKIP(var, relative)                                          \
-  const std::filesystem::path var = ::braid::test::shared_data_dir() / (relative);        \
+#define BRAID_SHARED_FILE_OR_SKIP(var, relative)                                   \
+  const std::filesystem::path var = ::braid::test::shared_data_dir() / (relative); \
   if (!std::filesystem::exists(var)) GTEST_SKIP() << "shared data missing: " << var.string()
 
 }  // namespace braid::test

@@ -35,7 +35,7 @@ TEST(DType, RowBytes) {
   EXPECT_EQ(dtype_row_bytes(DType::F16, 3), 6u);
   EXPECT_EQ(dtype_row_bytes(DType::Q4_0, 64), 36u);
   EXPECT_EQ(dtype_row_bytes(DType::Q6_K, 512), 420u);
-  EXPECT_FALSE(dtype_row_bytes(DType::Q4_K, 100).has_value());  // partial block
+  EXPECT_FALSE(dtype_row_bytes(DType::Q4_K, 100).has_value());               // partial block
   EXPECT_FALSE(dtype_row_bytes(DType::F32, uint64_t{1} << 63).has_value());  // overflow
 }
 

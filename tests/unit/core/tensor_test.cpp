@@ -33,8 +33,9 @@ TEST(TensorView, QuantizedRowsStepWholeBlocks) {
 
 TEST(TensorView, RejectsViewsPastTheBuffer) {
   std::vector<std::byte> bytes(23);
-  EXPECT_EQ(TensorView::contiguous(DType::F32, {2, 3}, {bytes.data(), bytes.size()}).status().code(),
-            StatusCode::OutOfRange);
+  EXPECT_EQ(
+      TensorView::contiguous(DType::F32, {2, 3}, {bytes.data(), bytes.size()}).status().code(),
+      StatusCode::OutOfRange);
   std::vector<std::byte> enough(24);
   EXPECT_FALSE(TensorView::contiguous(DType::F32, {2, 3}, {enough.data(), enough.size()}, 4).ok());
 }

@@ -110,7 +110,7 @@ class [[nodiscard]] Result {
   static_assert(!std::is_same_v<std::decay_t<T>, Status>, "use Status, not Result<Status>");
 
  public:
-  Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}        // NOLINT: implicit
   Result(Status status) : data_(std::in_place_index<1>, std::move(status)) {  // NOLINT: implicit
     if (std::get<1>(data_).is_ok()) {
       data_.template emplace<1>(StatusCode::Internal, "Result constructed from an Ok status");
@@ -149,18 +149,18 @@ T& Result<T>::checked() {
 #define BRAID_STATUS_CONCAT(a, b) BRAID_STATUS_CONCAT_INNER(a, b)
 
 /// Evaluates an expression yielding Status (or Result) and returns its status if it failed.
-#define BRAID_TRY(expr)                                                 \
-  do {                                                                  \
-    auto braid_try_status_ = ::braid::core::detail_status_of((expr));   \
-    if (!braid_try_status_.is_ok()) return braid_try_status_;           \
+#define BRAID_TRY(...)                                                       \
+  do {                                                                       \
+    auto braid_try_status_ = ::braid::core::detail_status_of((__VA_ARGS__)); \
+    if (!braid_try_status_.is_ok()) return braid_try_status_;                \
   } while (0)
 
 /// `BRAID_ASSIGN_OR_RETURN(auto file, open(path));` — unwraps a Result or returns its status.
-#define BRAID_ASSIGN_OR_RETURN(lhs, expr) \
-  BRAID_ASSIGN_OR_RETURN_IMPL(BRAID_STATUS_CONCAT(braid_result_, __LINE__), lhs, expr)
-#define BRAID_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                \
-  if (!tmp.ok()) return tmp.status();               \
+#define BRAID_ASSIGN_OR_RETURN(lhs, ...) \
+  BRAID_ASSIGN_OR_RETURN_IMPL(BRAID_STATUS_CONCAT(braid_result_, __LINE__), lhs, __VA_ARGS__)
+#define BRAID_ASSIGN_OR_RETURN_IMPL(tmp, lhs, ...) \
+  auto tmp = (__VA_ARGS__);                        \
+  if (!tmp.ok()) return tmp.status();              \
   lhs = std::move(tmp).value()
 
 namespace braid::core {
