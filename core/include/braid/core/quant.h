@@ -23,7 +23,11 @@ bool is_convertible(DType dtype);
 Status dequantize_row(DType dtype, const void* src, float* dst, int64_t n_values);
 
 /// Converts `n_values` f32 values at `src` into `dtype` blocks at `dst` (reference rounding).
-/// Same size rules as dequantize_row. Non-finite inputs give InvalidArgument for block types.
+/// Same size rules as dequantize_row. Non-finite inputs give InvalidArgument for block types
+/// (checked before anything is written); F16/BF16 keep inf and NaN, and F16 overflows to inf.
+/// @return OutOfRange when a block's values are so large that its fp16 scale overflows (beyond
+///         roughly 65504 times the type's largest quant); `dst` is then partly written.
+///         Deterministic and thread-safe: the same input always gives the same bytes.
 Status quantize_row(DType dtype, const float* src, void* dst, int64_t n_values);
 
 }  // namespace braid::core
