@@ -3,7 +3,11 @@
 namespace braid::app {
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> table = {};
+  static const std::vector<Command> table = {
+      {"info", "describe a model file (GGUF) or a Hugging Face folder", run_info},
+      {"make-model", "write a random-weight GGUF model of a real architecture's shapes",
+       run_make_model},
+  };
   return table;
 }
 
