@@ -13,3 +13,6 @@ if [ ! -f "$model" ]; then
   ./build/bin/braid make-model llama-3.2-1b --tiny --type Q8_0 -o "$model"
 fi
 ./build/bin/braid info "$model"
+echo
+echo "The default model has random weights: it exists so braid runs with nothing downloaded."
+echo "Point braid at real files the same way: ./build/bin/braid info path/to/model.gguf"
