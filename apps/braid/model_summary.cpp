@@ -148,11 +148,7 @@ json summarize_gguf(const core::GgufFile& file,
   json tensors = json::array();
   for (const auto& t : file.tensors()) {
     const std::string type(core::dtype_name(t.dtype));
-    auto& entry = by_type[type];
-    if (entry.is_null()) entry = {{"tensors", 0}, {"bytes", 0}, {"params", 0}};
-    entry["tensors"] = entry["tensors"].get<uint64_t>() + 1;
-    entry["bytes"] = entry["bytes"].get<uint64_t>() + t.n_bytes;
-    entry["params"] = entry["params"].get<uint64_t>() + static_cast<uint64_t>(t.n_elements);
+    count_tensor(by_type[type], t.n_bytes, static_cast<uint64_t>(t.n_elements));
     n_params += static_cast<uint64_t>(t.n_elements);
     if (options.list_tensors) {
       tensors.push_back({{"name", t.name},
@@ -167,6 +163,13 @@ json summarize_gguf(const core::GgufFile& file,
   out["types"] = by_type;
   if (options.list_tensors) out["tensors"] = tensors;
   return out;
+}
+
+void count_tensor(json& totals, uint64_t bytes, uint64_t params) {
+  if (totals.is_null()) totals = {{"tensors", 0}, {"bytes", 0}, {"params", 0}};
+  totals["tensors"] = totals["tensors"].get<uint64_t>() + 1;
+  totals["bytes"] = totals["bytes"].get<uint64_t>() + bytes;
+  totals["params"] = totals["params"].get<uint64_t>() + params;
 }
 
 std::string human_bytes(uint64_t bytes) {

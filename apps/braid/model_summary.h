@@ -26,6 +26,9 @@ nlohmann::json gguf_value_to_json(const core::GgufValue& value, size_t max_items
 /// Renders a summary (GGUF or Hugging Face folder) for a terminal.
 std::string render_summary_text(const nlohmann::json& summary);
 
+/// Adds one tensor to a {tensors, bytes, params} total (created on first use).
+void count_tensor(nlohmann::json& totals, uint64_t bytes, uint64_t params);
+
 /// "1.1 MiB", "3.5 GiB".
 std::string human_bytes(uint64_t bytes);
 /// "292.5K", "1.24B".

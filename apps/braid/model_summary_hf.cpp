@@ -22,11 +22,7 @@ void add_tensor_totals(const std::vector<const core::SafetensorsFile*>& files,
   for (const auto* file : files) {
     for (const auto& t : file->tensors()) {
       const std::string type(core::safetensors_dtype_name(t.dtype));
-      auto& entry = by_type[type];
-      if (entry.is_null()) entry = {{"tensors", 0}, {"bytes", 0}, {"params", 0}};
-      entry["tensors"] = entry["tensors"].get<uint64_t>() + 1;
-      entry["bytes"] = entry["bytes"].get<uint64_t>() + t.data.size();
-      entry["params"] = entry["params"].get<uint64_t>() + static_cast<uint64_t>(t.n_elements());
+      count_tensor(by_type[type], t.data.size(), static_cast<uint64_t>(t.n_elements()));
       n_params += static_cast<uint64_t>(t.n_elements());
       ++n_tensors;
       if (options.list_tensors) {
