@@ -78,7 +78,10 @@ inline std::vector<TokenizerCase> read_llamacpp_vectors(const std::filesystem::p
 
 inline std::string ids_string(const std::vector<int32_t>& ids) {
   std::string s;
-  for (int32_t id : ids) s += " " + std::to_string(id);
+  for (int32_t id : ids) {
+    s += ' ';  // (not " " + to_string: GCC 12 warns falsely about that with -Wrestrict)
+    s += std::to_string(id);
+  }
   return s;
 }
 
