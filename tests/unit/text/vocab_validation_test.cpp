@@ -306,5 +306,34 @@ TEST(GgufVocab, SpmWithoutByteTokensFallsBackToUnknown) {
   EXPECT_EQ(failed.status().code(), StatusCode::NotFound);
 }
 
+TEST(GgufVocab, SpmPiecesMayCrossSpaces) {
+  // A piece with U+2581 inside ("a▁b") means words cannot be encoded one by one.
+  Vocab vocab;
+  vocab.name = "cross";
+  vocab.model = VocabModel::Spm;
+  vocab.tokens = {"<unk>",
+                  "<s>",
+                  "</s>",
+                  "\xE2\x96\x81",
+                  "a",
+                  "b",
+                  "a\xE2\x96\x81",
+                  "a\xE2\x96\x81"
+                  "b"};
+  vocab.scores = {0, 0, 0, -3, -3, -3, -1, -0.5f};
+  vocab.types = {TokenType::Unknown, TokenType::Control, TokenType::Control, TokenType::Normal,
+                 TokenType::Normal,  TokenType::Normal,  TokenType::Normal,  TokenType::Normal};
+  vocab.unk_id = 0;
+  vocab.add_space_prefix = true;
+  auto tokenizer = Tokenizer::create(vocab);
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().to_string();
+  auto ids = tokenizer->encode("a b", false, false);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<int32_t>{3, 7}));  // ▁ a▁b
+  auto text = tokenizer->decode(*ids);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, "a b");
+}
+
 }  // namespace
 }  // namespace braid::text

@@ -1,6 +1,6 @@
 // Byte-level BPE ("gpt2" vocabularies): split the text with the pre-tokenizer regexes, map each
 // pre-token's bytes to their byte-level pieces, then apply merges lowest rank first.
-#include <queue>
+#include <algorithm>
 
 #include "tokenizer/tokenizer_data.h"
 #include "tokenizer/unicode.h"
@@ -12,14 +12,7 @@ namespace {
 constexpr int32_t kMergedAway = -2;
 constexpr size_t kMaxCachedWords = 1 << 16;
 
-struct Bigram {
-  int32_t rank;
-  int32_t left;  // symbol indices
-  int32_t right;
-  int32_t left_id;  // the ids when queued, to recognise stale entries
-  int32_t right_id;
-  int32_t result;
-};
+using Bigram = BpeBigram;
 
 // Lowest rank first; equal ranks: leftmost first (llama.cpp's llm_bigram_bpe order).
 struct BigramOrder {
@@ -36,9 +29,9 @@ void encode_word(const TokenizerData& data,
     // Llama 3 style: a pre-token that is a piece of its own is not broken up.
     scratch.mapped.clear();
     append_byte_level(scratch.mapped, word);
-    const auto it = data.piece_to_id.find(std::string_view(scratch.mapped));
-    if (it != data.piece_to_id.end()) {
-      out->push_back(it->second);
+    const int32_t whole = data.find_piece(scratch.mapped);
+    if (whole != kNoToken) {
+      out->push_back(whole);
       return;
     }
   }
@@ -49,21 +42,26 @@ void encode_word(const TokenizerData& data,
     symbols.push_back(
         {data.byte_tokens[static_cast<uint8_t>(word[i])], i - 1, i + 1 < n ? i + 1 : -1});
   }
-  std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
+  // A heap in a reused vector (a std::priority_queue would allocate for every word).
+  auto& queue = scratch.heap;
+  queue.clear();
+  const BigramOrder order;
   const auto try_add = [&](int32_t left, int32_t right) {
     if (left < 0 || right < 0) return;
     const int32_t left_id = symbols[left].id;
     const int32_t right_id = symbols[right].id;
     if (left_id < 0 || right_id < 0) return;  // a byte with no piece never merges
-    const auto it = data.merges.find(merge_key(left_id, right_id));
-    if (it == data.merges.end()) return;
-    queue.push({it->second.rank, left, right, left_id, right_id, it->second.result});
+    const BpeMerge* merge = data.merges.find(left_id, right_id);
+    if (merge == nullptr) return;
+    queue.push_back({merge->rank, left, right, left_id, right_id, merge->result});
+    std::push_heap(queue.begin(), queue.end(), order);
   };
   for (int32_t i = 1; i < n; ++i) try_add(i - 1, i);
 
   while (!queue.empty()) {
-    const Bigram bigram = queue.top();
-    queue.pop();
+    std::pop_heap(queue.begin(), queue.end(), order);
+    const Bigram bigram = queue.back();
+    queue.pop_back();
     auto& left = symbols[bigram.left];
     auto& right = symbols[bigram.right];
     // Stale when either side has merged since: its id changed (or it is gone).

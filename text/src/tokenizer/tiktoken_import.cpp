@@ -143,12 +143,13 @@ Result<Vocab> vocab_from_tiktoken(std::string_view contents, const TiktokenOptio
   }
 
   // 2. Merges: BPE over a token's bytes with only lower-ranked merges must end in two parts.
-  detail::PieceMap rank_of;
+  // (A node map is fine here: this runs once per file.)
+  std::unordered_map<std::string_view, int32_t> rank_of;
   rank_of.reserve(by_rank.size());
   for (size_t rank = 0; rank < by_rank.size(); ++rank) {
-    if (!rank_of.emplace(by_rank[rank], static_cast<int32_t>(rank)).second) {
+    if (!rank_of.emplace(std::string_view(by_rank[rank]), static_cast<int32_t>(rank)).second) {
       return core::data_loss(where, "line ", line_of_rank[rank], ": the token of rank ", rank,
-                             " repeats rank ", rank_of[by_rank[rank]]);
+                             " repeats rank ", rank_of[std::string_view(by_rank[rank])]);
     }
   }
   Vocab vocab;

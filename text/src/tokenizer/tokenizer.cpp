@@ -138,7 +138,6 @@ Status validate_and_fill(Vocab& vocab) {
 
 Status build_bpe_tables(detail::TokenizerData& data) {
   const Vocab& vocab = data.vocab;
-  data.merges.reserve(vocab.merges.size());
   for (size_t rank = 0; rank < vocab.merges.size(); ++rank) {
     const std::string& merge = vocab.merges[rank];
     // Split at the first space after the first character, as llama.cpp does.
@@ -149,10 +148,7 @@ Status build_bpe_tables(detail::TokenizerData& data) {
     }
     const std::string_view left(merge.data(), space);
     const std::string_view right = std::string_view(merge).substr(space + 1);
-    const auto find = [&](std::string_view piece) {
-      const auto it = data.piece_to_id.find(piece);
-      return it == data.piece_to_id.end() ? kNoToken : it->second;
-    };
+    const auto find = [&](std::string_view piece) { return data.find_piece(piece); };
     const int32_t left_id = find(left);
     const int32_t right_id = find(right);
     if (left_id == kNoToken || right_id == kNoToken) {
@@ -167,13 +163,11 @@ Status build_bpe_tables(detail::TokenizerData& data) {
                                     "' is not a token of the vocabulary");
     }
     // A repeated pair keeps its first (lowest) rank, as llama.cpp's map keeps the first.
-    data.merges.emplace(detail::merge_key(left_id, right_id),
-                        detail::BpeMerge{static_cast<int32_t>(rank), result});
+    data.merges.insert(left_id, right_id, detail::BpeMerge{static_cast<int32_t>(rank), result});
   }
   const auto& tables = detail::byte_level_tables();
   for (int b = 0; b < 256; ++b) {
-    const auto it = data.piece_to_id.find(std::string_view(tables.byte_to_utf8[b]));
-    data.byte_tokens[b] = it == data.piece_to_id.end() ? kNoToken : it->second;
+    data.byte_tokens[b] = data.find_piece(tables.byte_to_utf8[b]);
   }
   return Status::ok();
 }
@@ -187,12 +181,12 @@ Result<Tokenizer> Tokenizer::create(Vocab vocab) {
   const Vocab& v = impl->vocab;
   const int32_t n = static_cast<int32_t>(v.tokens.size());
 
-  impl->piece_to_id.reserve(n);
+  impl->piece_index.reserve(n);
   for (int32_t id = 0; id < n; ++id) {
-    const auto [it, inserted] = impl->piece_to_id.emplace(v.tokens[id], id);
-    if (!inserted) {
+    const int32_t earlier = impl->piece_index.insert(v.tokens, id);
+    if (earlier != kNoToken) {
       return core::invalid_argument(prefix(v), "tokenizer.ggml.tokens[", id, "] = '", v.tokens[id],
-                                    "' duplicates tokenizer.ggml.tokens[", it->second, "]");
+                                    "' duplicates tokenizer.ggml.tokens[", earlier, "]");
     }
   }
 
@@ -203,9 +197,20 @@ Result<Tokenizer> Tokenizer::create(Vocab vocab) {
     impl->pre.emplace(std::move(pre));
     BRAID_TRY(build_bpe_tables(*impl));
   } else {
+    impl->spm_split_before_spaces = true;
     for (int32_t id = 0; id < n; ++id) {
       const int value = byte_piece_value(v.tokens[id]);
       if (v.types[id] == TokenType::Byte && value >= 0) impl->byte_tokens[value] = id;
+      if (v.types[id] == TokenType::Normal || v.types[id] == TokenType::UserDefined) {
+        const std::string_view piece = v.tokens[id];
+        for (size_t at = piece.find(kSpaceEscape, 1); at != std::string_view::npos;
+             at = piece.find(kSpaceEscape, at + 1)) {
+          if (at < kSpaceEscape.size() ||
+              piece.substr(at - kSpaceEscape.size(), kSpaceEscape.size()) != kSpaceEscape) {
+            impl->spm_split_before_spaces = false;
+          }
+        }
+      }
     }
   }
 
@@ -270,6 +275,7 @@ Result<std::vector<int32_t>> Tokenizer::encode(std::string_view text,
     // (llama.cpp's is_prev_special), then spaces become U+2581.
     bool prev_special = true;
     std::string escaped;
+    detail::SpmScratch scratch;
     for (const detail::Fragment& fragment : fragments) {
       if (fragment.token != kNoToken) {
         out.push_back(fragment.token);
@@ -285,7 +291,7 @@ Result<std::vector<int32_t>> Tokenizer::encode(std::string_view text,
           escaped.push_back(c);
         }
       }
-      BRAID_TRY(detail::spm_encode(data, escaped, &out));
+      BRAID_TRY(detail::spm_encode(data, escaped, scratch, &out));
       prev_special = false;
     }
   } else {
@@ -365,9 +371,9 @@ Result<float> Tokenizer::token_score(int32_t id) const {
 }
 
 std::optional<int32_t> Tokenizer::find_token(std::string_view text) const {
-  const auto it = impl_->piece_to_id.find(text);
-  if (it == impl_->piece_to_id.end()) return std::nullopt;
-  return it->second;
+  const int32_t id = impl_->find_piece(text);
+  if (id == kNoToken) return std::nullopt;
+  return id;
 }
 
 }  // namespace braid::text
