@@ -619,6 +619,15 @@ void SplitRegex::split(const std::vector<uint32_t>& cps,
         if (pos > gap_start) out->push_back({fragment.begin + gap_start, fragment.begin + pos});
         out->push_back({fragment.begin + pos, fragment.begin + end});
         pos = gap_start = end;  // end > pos: the pattern cannot match empty
+      } else if (program_[0].op == Op::Run && program_[0].c == kUnbounded &&
+                 matches_class(program_[0].a, base[pos])) {
+        // The pattern starts with an unbounded greedy run of a class (\s+$, \p{N}+...). From any
+        // later start inside the same run, the run can only end at positions already tried from
+        // here, and what follows it cannot see where it began: those starts fail too. Skipping
+        // them keeps long runs linear instead of quadratic.
+        do {
+          ++pos;
+        } while (pos < n && matches_class(program_[0].a, base[pos]));
       } else {
         ++pos;
       }
