@@ -72,11 +72,14 @@ struct Vocab {
 
 /// Reads the `tokenizer.ggml.*` keys of a GGUF file into a Vocab, applying llama.cpp's defaults
 /// (SPM: bos 1, eos 2, unk 0, add_bos and add_space_prefix on; BPE: Llama 3 style pre-tokenizers
-/// add BOS) and its EOT/EOM detection by token text when the ids are absent.
-/// @return NotFound when tokens or the model is missing, NotSupported for models other than
-///   "llama" and "gpt2", InvalidArgument/OutOfRange for arrays of the wrong type or length and ids
-///   outside the vocabulary; each message names the file and the key (and the index).
-///   An id of 0xFFFFFFFF (how converters write "none") reads as kNoToken.
+/// add BOS) and its EOT/EOM detection by token text when the ids are absent. Unlike llama.cpp,
+/// a BPE file without bos/eos keys gets no BOS/EOS (llama.cpp falls back to id 11).
+/// Array lengths and merges are checked by Tokenizer::create, not here.
+/// @return NotFound when tokens, the model or (for gpt2) the merges are missing; NotSupported
+///   for models other than "llama" and "gpt2" and for an unknown `tokenizer.ggml.pre`;
+///   InvalidArgument/OutOfRange for values of the wrong type and ids outside the vocabulary.
+///   Each message names the file and the key (and the index). An id of 0xFFFFFFFF (how
+///   converters write "none") reads as kNoToken.
 core::Result<Vocab> vocab_from_gguf(const core::GgufFile& file);
 
 }  // namespace braid::text
