@@ -17,5 +17,6 @@ const std::vector<Command>& commands();
 
 int run_info(const std::vector<std::string>& args);
 int run_make_model(const std::vector<std::string>& args);
+int run_tokenize(const std::vector<std::string>& args);
 
 }  // namespace braid::app
