@@ -61,7 +61,7 @@ inline const DtypeFacts* dtype_facts(uint32_t id) {
 /// "Q4_K", or "dtype 99" for an id the ABI does not carry.
 inline std::string dtype_name(uint32_t id) {
   const DtypeFacts* facts = dtype_facts(id);
-  return facts ? facts->name : "dtype " + std::to_string(id);
+  return facts ? std::string(facts->name) : std::string("dtype ").append(std::to_string(id));
 }
 
 inline bool is_block_type(uint32_t id) {
@@ -83,7 +83,8 @@ inline std::string op_name(uint32_t op) {
       "gelu_tanh",  "quick_gelu", "swiglu",  "get_rows",  "conv1d",  "conv2d",
       "avg_pool2d", "concat",     "permute", "copy",      "set_rows"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == BRAID_OP_COUNT);
-  return op < BRAID_OP_COUNT ? kNames[op] : "op " + std::to_string(op);
+  return op < BRAID_OP_COUNT ? std::string(kNames[op])
+                             : std::string("op ").append(std::to_string(op));
 }
 
 // ---- layouts -------------------------------------------------------------------------------
@@ -95,6 +96,17 @@ std::string cat(const Parts&... parts) {
   std::ostringstream out;
   (out << ... << parts);
   return out.str();
+}
+
+// "F32, F16, BF16"
+template <typename Container>
+std::string dtype_list(const Container& dtypes) {
+  std::string out;
+  for (uint32_t d : dtypes) {
+    if (!out.empty()) out += ", ";
+    out += dtype_name(d);
+  }
+  return out;
 }
 
 inline bool mul_overflows(int64_t a, int64_t b, int64_t* out) {
@@ -307,9 +319,8 @@ class NodeChecker {
     for (uint32_t d : dtypes) {
       if (t->dtype == d) return {};
     }
-    std::string allowed;
-    for (uint32_t d : dtypes) allowed += (allowed.empty() ? "" : ", ") + dtype_name(d);
-    return cat(src(slot), " ", describe(*t), ": dtype must be ", allowed);
+    return cat(src(slot), " ", describe(*t), ": dtype must be ",
+               dtype_list(std::initializer_list<uint32_t>(dtypes)));
   }
   std::string need_rank(uint32_t slot, uint32_t lo, uint32_t hi) const {
     const braid_tensor_desc* t = in(slot);
@@ -666,14 +677,14 @@ inline std::string check_node(const braid_graph_desc& graph, uint32_t node_index
   if (!shape_ok) {
     std::string want = first ? "[n_rows" : "[";
     for (uint32_t i = first; i < rule.rank; ++i) {
-      want += (i ? ", " : "") + std::to_string(rule.shape[i]);
+      if (i) want += ", ";
+      want += std::to_string(rule.shape[i]);
     }
     return cat(where, "output ", describe(dst), " must have shape ", want, "]");
   }
   if (std::find(rule.dtypes.begin(), rule.dtypes.end(), dst.dtype) == rule.dtypes.end()) {
-    std::string allowed;
-    for (uint32_t d : rule.dtypes) allowed += (allowed.empty() ? "" : ", ") + dtype_name(d);
-    return cat(where, "output ", describe(dst), ": dtype must be ", allowed);
+    return cat(where, "output ", describe(dst), ": dtype must be ",
+               detail::dtype_list(rule.dtypes));
   }
   if (!is_non_overlapping(dst)) {
     return cat(where, "output ", describe(dst), ": its strides make elements overlap");
@@ -711,7 +722,7 @@ inline std::string validate_graph(const braid_graph_desc& graph, const BufferLoo
   }
   for (uint32_t n = 0; n < graph.n_nodes; ++n) {
     std::string error = check_node(graph, n);
-    if (!error.empty()) return "[graph] " + error;
+    if (!error.empty()) return std::string("[graph] ").append(error);
     const braid_node_desc& node = graph.nodes[n];
     for (uint32_t slot = 0; slot < node.n_inputs; ++slot) {
       const int32_t index = node.inputs[slot];
