@@ -140,4 +140,24 @@ void write_all(const View& v, const std::vector<double>& values) {
   for (int64_t r = 0; r < v.n_rows(); ++r) write_row(v, r, values.data() + r * n);
 }
 
+void copy_raw(const View& src, const View& dst) {
+  const abi::DtypeFacts* facts = abi::dtype_facts(src.dtype);
+  const int64_t n = src.row_length();
+  if (facts->block_size > 1) {
+    const auto bytes = static_cast<size_t>(abi::row_bytes(src.dtype, n));
+    for (int64_t r = 0; r < src.n_rows(); ++r) {
+      std::memmove(dst.data + row_offset(dst, r), src.data + row_offset(src, r), bytes);
+    }
+    return;
+  }
+  const int64_t src_step = src.strides[src.rank - 1], dst_step = dst.strides[dst.rank - 1];
+  for (int64_t r = 0; r < src.n_rows(); ++r) {
+    const std::byte* from = src.data + row_offset(src, r);
+    std::byte* to = dst.data + row_offset(dst, r);
+    for (int64_t i = 0; i < n; ++i) {
+      std::memmove(to + i * dst_step, from + i * src_step, facts->block_bytes);
+    }
+  }
+}
+
 }  // namespace braid::reference

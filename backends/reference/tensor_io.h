@@ -42,4 +42,8 @@ void write_row(const View& v, int64_t row, const double* values);
 /// Writes every element from `values` (logical row-major order, n_elements() of them).
 void write_all(const View& v, const std::vector<double>& values);
 
+/// Copies every element (plain types) or row (block types) of `src` into `dst` bit for bit:
+/// same dtype and shape, any layouts.
+void copy_raw(const View& src, const View& dst);
+
 }  // namespace braid::reference

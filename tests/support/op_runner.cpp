@@ -173,6 +173,18 @@ HostTensor HostTensor::from_i32(std::vector<int64_t> shape, const std::vector<in
   return t;
 }
 
+HostTensor HostTensor::from_bytes(uint32_t dtype,
+                                  std::vector<int64_t> shape,
+                                  const std::vector<std::byte>& bytes) {
+  HostTensor t = empty(dtype, std::move(shape), Layout::Contiguous);
+  if (bytes.size() != t.bytes_.size()) {
+    ADD_FAILURE() << "from_bytes: " << bytes.size() << " bytes for " << t.bytes_.size();
+    std::abort();
+  }
+  t.bytes_ = bytes;
+  return t;
+}
+
 HostTensor HostTensor::random(
     uint32_t dtype, std::vector<int64_t> shape, uint64_t seed, float lo, float hi) {
   int64_t n = 1;

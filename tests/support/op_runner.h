@@ -40,6 +40,10 @@ class HostTensor {
                              std::vector<int64_t> shape,
                              const std::vector<float>& values);
   static HostTensor from_i32(std::vector<int64_t> shape, const std::vector<int32_t>& values);
+  /// Contiguous tensor from its raw storage bytes (block types: whole rows of blocks).
+  static HostTensor from_bytes(uint32_t dtype,
+                               std::vector<int64_t> shape,
+                               const std::vector<std::byte>& bytes);
   /// Values uniform in [lo, hi) from a fixed generator (the same on every machine).
   static HostTensor random(
       uint32_t dtype, std::vector<int64_t> shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f);
