@@ -128,7 +128,8 @@ int run_backends(const std::vector<std::string>& args) {
   json facts = registry_json(registry);
   int exit_code = 0;
   if (parsed->value("--backend")) {
-    auto selected = registry.select(choice->backend, plugins::DeviceOptions{choice->threads});
+    // The same path every command that runs a model takes (quiet: the line is printed below).
+    auto selected = open_backend(*parsed, /*quiet=*/true);
     if (selected.ok()) {
       facts["selected"] = {{"backend", choice->backend}, {"description", selected->description}};
     } else {

@@ -215,6 +215,13 @@ inline std::string check_tensor_desc(const braid_tensor_desc& t) {
     }
   }
   if (t.buffer == nullptr) {
+    // The backend allocates it packed: that size must fit too (contiguous_strides relies on it).
+    int64_t packed = row_bytes(t.dtype, t.shape[last]);
+    for (uint32_t i = 0; i < last; ++i) {
+      if (detail::mul_overflows(packed, t.shape[i], &packed)) {
+        return cat(describe(t), ": byte size overflows");
+      }
+    }
     if (t.offset != 0) return cat(describe(t), ": an intermediate must have offset 0");
     if (!is_contiguous(t)) return cat(describe(t), ": an intermediate must be contiguous");
   } else if (t.offset > static_cast<uint64_t>(INT64_MAX - extent)) {

@@ -657,12 +657,21 @@ struct Table {
             });
         if (!error.empty()) fail(BRAID_STATUS_INVALID_ARGUMENT, error);
         graph = copy_graph(*slot, *desc, &used);
+        // Held from here, so a buffer_free on another thread cannot pull memory from under
+        // compile; given back below if compile fails.
+        for (Buffer* b : used) ++slot->buffers[b].graph_refs;
       }
-      std::unique_ptr<Compiled> compiled = slot->device->compile(graph);
-      if (!compiled) fail(BRAID_STATUS_INTERNAL, "compile returned no graph");
+      std::unique_ptr<Compiled> compiled;
+      try {
+        compiled = slot->device->compile(graph);
+        if (!compiled) fail(BRAID_STATUS_INTERNAL, "compile returned no graph");
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(slot->mutex);
+        for (Buffer* b : used) slot->drop_graph_ref(b);
+        throw;
+      }
       Compiled* raw = compiled.get();
       std::lock_guard<std::mutex> lock(slot->mutex);
-      for (Buffer* b : used) ++slot->buffers[b].graph_refs;
       slot->compiled[raw] = DeviceSlot::CompiledEntry{std::move(compiled), std::move(used)};
       *out = reinterpret_cast<braid_compiled_t*>(raw);
     });
