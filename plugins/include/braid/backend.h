@@ -58,10 +58,7 @@ typedef struct braid_buffer_s braid_buffer_t;     /* memory on a device */
 typedef struct braid_stream_s braid_stream_t;     /* an ordered queue of work on a device */
 typedef struct braid_compiled_s braid_compiled_t; /* a graph prepared for one device */
 
-typedef enum braid_device_kind {
-  BRAID_DEVICE_CPU = 0,
-  BRAID_DEVICE_GPU = 1
-} braid_device_kind;
+typedef enum braid_device_kind { BRAID_DEVICE_CPU = 0, BRAID_DEVICE_GPU = 1 } braid_device_kind;
 
 /* What probe found. Strings are NUL-terminated and truncated to fit. The host zero-fills this
  * and braid_device_info before each call. */
@@ -74,8 +71,8 @@ typedef struct braid_probe_result {
 } braid_probe_result;
 
 typedef struct braid_device_info {
-  uint32_t kind; /* braid_device_kind */
-  char name[128];   /* "Intel Xeon (Emerald Rapids)", "NVIDIA H200" */
+  uint32_t kind;  /* braid_device_kind */
+  char name[128]; /* "Intel Xeon (Emerald Rapids)", "NVIDIA H200" */
   char features[256];
   uint64_t memory_bytes; /* usable memory; 0 if unknown */
   uint32_t threads;      /* worker threads the device uses (CPU backends) */
@@ -171,10 +168,10 @@ typedef enum braid_rope_mode {
 } braid_rope_mode;
 
 typedef struct braid_rope_params {
-  uint32_t mode;     /* braid_rope_mode */
-  int32_t n_rot;     /* leading dims of each head that rotate (the rest pass through) */
-  float freq_base;   /* theta: frequency i = freq_base^(-2i / n_rot) */
-  float freq_scale;  /* linear position scaling (1 = none) */
+  uint32_t mode;    /* braid_rope_mode */
+  int32_t n_rot;    /* leading dims of each head that rotate (the rest pass through) */
+  float freq_base;  /* theta: frequency i = freq_base^(-2i / n_rot) */
+  float freq_scale; /* linear position scaling (1 = none) */
 } braid_rope_params;
 
 typedef struct braid_attention_params {
@@ -236,8 +233,8 @@ typedef struct braid_tensor_desc {
 /* A node reads inputs[0..n_inputs) and writes `output`, which must not also be one of its
  * inputs. An intermediate must be written by an earlier node before a node reads it. */
 typedef struct braid_node_desc {
-  uint32_t op;       /* braid_op_kind */
-  uint32_t n_inputs; /* inputs used; an absent optional input is -1 */
+  uint32_t op;                         /* braid_op_kind */
+  uint32_t n_inputs;                   /* inputs used; an absent optional input is -1 */
   int32_t inputs[BRAID_MAX_OP_INPUTS]; /* indices into the graph's tensors */
   int32_t output;                      /* index into the graph's tensors */
   braid_op_params params;
