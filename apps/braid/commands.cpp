@@ -4,6 +4,8 @@ namespace braid::app {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"backends", "list the backend plugins found, their devices, and why others failed",
+       run_backends},
       {"info", "describe a model file (GGUF) or a Hugging Face folder", run_info},
       {"tokenize", "show the tokens a model's tokenizer makes of a text", run_tokenize},
       {"make-model", "write a random-weight GGUF model of a real architecture's shapes",

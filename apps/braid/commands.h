@@ -15,6 +15,7 @@ struct Command {
 /// All commands, in the order `braid --help` lists them.
 const std::vector<Command>& commands();
 
+int run_backends(const std::vector<std::string>& args);
 int run_info(const std::vector<std::string>& args);
 int run_make_model(const std::vector<std::string>& args);
 int run_tokenize(const std::vector<std::string>& args);

@@ -1,0 +1,56 @@
+// Parity thresholds, per op and per deciding dtype. They bound honest float32 kernels (and the
+// usual shortcuts of optimized ones) against the double-precision reference, on the sizes the
+// tests use (reductions up to 4097 long, values of order 1):
+// - layout ops move bits: exact;
+// - float32 arithmetic with ~1e-7 relative rounding per step: NMSE <= 1e-10 for element-wise
+//   ops, 1e-9 for reductions (norms, softmax, F32 matmul; TF32 would not pass, by design);
+// - rope: float32 angles pos * freq at positions up to 4096 lose ~4e-4 rad: 1e-6;
+// - half-precision inputs (F16/BF16 weights or KV) are exact in both, but a backend may round
+//   activations to the same half type to use fast units: 1e-5 for F16, 5e-5 for BF16;
+// - block-quantized weights may meet activations quantized to 8 bits per block (as llama.cpp's
+//   CPU kernels do): 5e-4, the bound ggml's test-backend-ops uses for mul_mat.
+#include "parity.h"
+
+namespace braid::test {
+
+Tolerance tolerance(uint32_t op, uint32_t dtype) {
+  switch (op) {
+    case BRAID_OP_GET_ROWS:
+    case BRAID_OP_CONCAT:
+    case BRAID_OP_PERMUTE:
+      return {0.0, 0.0};  // every backend dequantizes/moves identically
+    case BRAID_OP_COPY:
+    case BRAID_OP_SET_ROWS:
+      // Conversions to F16/BF16 round to nearest even everywhere; Q8_0 scales may round
+      // differently (fp16 of max/127), moving a value by at most one step.
+      return abi::is_block_type(dtype) ? Tolerance{1e-5, 1e-2} : Tolerance{0.0, 0.0};
+    case BRAID_OP_ADD:
+    case BRAID_OP_MUL:
+    case BRAID_OP_SCALE:
+    case BRAID_OP_SWIGLU:
+    case BRAID_OP_SILU:
+    case BRAID_OP_GELU:
+    case BRAID_OP_GELU_TANH:
+    case BRAID_OP_QUICK_GELU:
+      return {1e-10, 1e-5};
+    case BRAID_OP_RMS_NORM:
+    case BRAID_OP_LAYER_NORM:
+    case BRAID_OP_SOFTMAX:
+    case BRAID_OP_AVG_POOL2D:
+      return {1e-9, 1e-5};
+    case BRAID_OP_ROPE:
+      return {1e-6, 1e-3};
+    case BRAID_OP_MATMUL:
+    case BRAID_OP_CONV1D:
+    case BRAID_OP_CONV2D:
+    case BRAID_OP_ATTENTION:
+      if (dtype == abi::kF32) return {1e-9, 1e-4};
+      if (dtype == abi::kF16) return {1e-5, 1e-2};
+      if (dtype == abi::kBF16) return {5e-5, 3e-2};
+      return {5e-4, 1e-1};
+    default:
+      return {1e-9, 1e-5};
+  }
+}
+
+}  // namespace braid::test
