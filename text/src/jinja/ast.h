@@ -207,6 +207,7 @@ struct ForStmt : Stmt {
   ExprPtr filter;  ///< `for x in xs if cond`; may be null
   Body body;
   Body else_body;
+  bool uses_loop = false;  ///< the body names `loop`; otherwise the loop object is not built
 };
 
 struct SetStmt : Stmt {

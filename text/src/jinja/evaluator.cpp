@@ -204,40 +204,64 @@ Evaluator::Flow Evaluator::exec(const Stmt& stmt) {
 
 namespace {
 
-// jinja2's LoopContext as a dict, rebuilt for each iteration.
-Value make_loop(const std::vector<Value>& items,
-                std::size_t i,
-                const std::shared_ptr<Value>& last_changed) {
+// jinja2's LoopContext as a dict, rebuilt for each iteration. The keys and the cycle()/changed()
+// functions are made once per loop; loops are the hot path of every chat template.
+struct LoopKeys {
+  Value index0 = Value::string("index0"), index = Value::string("index"),
+        revindex0 = Value::string("revindex0"), revindex = Value::string("revindex"),
+        first = Value::string("first"), last = Value::string("last"),
+        length = Value::string("length"), depth0 = Value::string("depth0"),
+        depth = Value::string("depth"), previtem = Value::string("previtem"),
+        nextitem = Value::string("nextitem"), cycle = Value::string("cycle"),
+        changed = Value::string("changed");
+  Value no_previous = Value::undefined("there is no previous item");
+  Value no_next = Value::undefined("there is no next item");
+};
+
+const LoopKeys& loop_keys() {
+  static const LoopKeys keys;
+  return keys;
+}
+
+struct LoopFunctions {
+  std::shared_ptr<std::int64_t> index0 = std::make_shared<std::int64_t>(0);
+  Value cycle, changed;
+
+  LoopFunctions() {
+    cycle = Value::function("loop.cycle", [index0 = index0](Evaluator&, CallArgs& args) -> Value {
+      if (args.positional.empty()) runtime_error("no items for cycling given");
+      return args.positional[static_cast<std::size_t>(*index0) % args.positional.size()];
+    });
+    auto last = std::make_shared<Value>();
+    changed = Value::function("loop.changed", [last](Evaluator&, CallArgs& args) -> Value {
+      Value current = Value::tuple(args.positional);
+      if (!last->is_undefined() && py_equal(*last, current)) return Value::boolean(false);
+      *last = std::move(current);
+      return Value::boolean(true);
+    });
+  }
+};
+
+Value make_loop(const std::vector<Value>& items, std::size_t i, const LoopFunctions& functions) {
+  const LoopKeys& k = loop_keys();
   const auto n = static_cast<std::int64_t>(items.size());
   const auto index0 = static_cast<std::int64_t>(i);
+  *functions.index0 = index0;
   Dict loop;
-  loop.set(Value::string("index0"), Value::integer(index0));
-  loop.set(Value::string("index"), Value::integer(index0 + 1));
-  loop.set(Value::string("revindex0"), Value::integer(n - index0 - 1));
-  loop.set(Value::string("revindex"), Value::integer(n - index0));
-  loop.set(Value::string("first"), Value::boolean(i == 0));
-  loop.set(Value::string("last"), Value::boolean(index0 == n - 1));
-  loop.set(Value::string("length"), Value::integer(n));
-  loop.set(Value::string("depth0"), Value::integer(0));
-  loop.set(Value::string("depth"), Value::integer(1));
-  loop.set(Value::string("previtem"),
-           i > 0 ? items[i - 1] : Value::undefined("there is no previous item"));
-  loop.set(Value::string("nextitem"),
-           i + 1 < items.size() ? items[i + 1] : Value::undefined("there is no next item"));
-  loop.set(Value::string("cycle"),
-           Value::function("loop.cycle", [index0](Evaluator&, CallArgs& args) -> Value {
-             if (args.positional.empty()) runtime_error("no items for cycling given");
-             return args.positional[static_cast<std::size_t>(index0) % args.positional.size()];
-           }));
-  loop.set(Value::string("changed"),
-           Value::function("loop.changed", [last_changed](Evaluator&, CallArgs& args) -> Value {
-             const Value current = Value::tuple(args.positional);
-             if (!last_changed->is_undefined() && py_equal(*last_changed, current)) {
-               return Value::boolean(false);
-             }
-             *last_changed = current;
-             return Value::boolean(true);
-           }));
+  loop.reserve(13);
+  loop.append_new(k.index0, Value::integer(index0));
+  loop.append_new(k.index, Value::integer(index0 + 1));
+  loop.append_new(k.revindex0, Value::integer(n - index0 - 1));
+  loop.append_new(k.revindex, Value::integer(n - index0));
+  loop.append_new(k.first, Value::boolean(i == 0));
+  loop.append_new(k.last, Value::boolean(index0 == n - 1));
+  loop.append_new(k.length, Value::integer(n));
+  loop.append_new(k.depth0, Value::integer(0));
+  loop.append_new(k.depth, Value::integer(1));
+  loop.append_new(k.previtem, i > 0 ? items[i - 1] : k.no_previous);
+  loop.append_new(k.nextitem, i + 1 < items.size() ? items[i + 1] : k.no_next);
+  loop.append_new(k.cycle, functions.cycle);
+  loop.append_new(k.changed, functions.changed);
   return Value::dict(std::move(loop));
 }
 
@@ -264,13 +288,13 @@ Evaluator::Flow Evaluator::exec_for(const ForStmt& stmt) {
     exec_body(stmt.else_body);
     return Flow::Normal;
   }
-  auto last_changed = std::make_shared<Value>();
+  const LoopFunctions functions;
   for (std::size_t i = 0; i < items.size(); ++i) {
     charge(1);
     // jinja2 gives every iteration a fresh frame over the enclosing one: a {% set %} in the body
     // lasts until the end of that iteration only.
     auto iteration = std::make_shared<Scope>(outer);
-    iteration->set("loop", make_loop(items, i, last_changed));
+    if (stmt.uses_loop) iteration->set("loop", make_loop(items, i, functions));
     assign(stmt.target, items[i], *iteration);
     ScopeGuard guard(*this, std::move(iteration));
     if (exec_body(stmt.body) == Flow::Break) break;

@@ -296,7 +296,7 @@ Value unsafe(const Value& object, const std::string& name) {
 }  // namespace
 
 std::optional<Value> find_method(const Value& object, const std::string& name) {
-  const std::string qualified = type_name(object) + "." + name;
+  auto qualified = [&] { return type_name(object) + "." + name; };
   if (object.is_string()) {
     if (!is_one_of(name, {"strip",      "lstrip",       "rstrip",      "split",    "rsplit",
                           "splitlines", "startswith",   "endswith",    "upper",    "lower",
@@ -308,13 +308,13 @@ std::optional<Value> find_method(const Value& object, const std::string& name) {
                           "rpartition", "removeprefix", "removesuffix"})) {
       return std::nullopt;
     }
-    return Value::function(qualified, [self = object, name](Evaluator& ev, CallArgs& args) {
+    return Value::function(qualified(), [self = object, name](Evaluator& ev, CallArgs& args) {
       return str_method(ev, name, self, args);
     });
   }
   if (object.is_dict()) {
     if (is_one_of(name, {"items", "keys", "values", "get", "copy"})) {
-      return Value::function(qualified, [self = object, name](Evaluator&, CallArgs& args) {
+      return Value::function(qualified(), [self = object, name](Evaluator&, CallArgs& args) {
         return dict_method(name, self, args);
       });
     }
@@ -325,7 +325,7 @@ std::optional<Value> find_method(const Value& object, const std::string& name) {
   }
   if (object.is_list()) {
     if (is_one_of(name, {"index", "count"}) || (name == "copy" && !object.is_tuple())) {
-      return Value::function(qualified, [self = object, name](Evaluator&, CallArgs& args) {
+      return Value::function(qualified(), [self = object, name](Evaluator&, CallArgs& args) {
         return list_method(name, self, args);
       });
     }

@@ -250,7 +250,9 @@ class Parser {
       fail(ErrorKind::Unsupported, "recursive for loops are not supported", cur().pos);
     }
     ++loop_depth_;
+    for_uses_.push_back(&stmt->uses_loop);
     stmt->body = parse_body("for", {"endfor", "else"}, false);
+    for_uses_.pop_back();
     --loop_depth_;
     if (advance().text == "else") {
       stmt->else_body = parse_body("for", {"endfor"}, true);
@@ -661,6 +663,7 @@ class Parser {
   }
 
   void note_name_use(const std::string& name) {
+    if (name == "loop" && !for_uses_.empty()) *for_uses_.back() = true;
     if (macro_uses_.empty()) return;
     MacroUses* uses = macro_uses_.back();
     if (name == "caller") uses->caller = true;
@@ -881,6 +884,7 @@ class Parser {
   int loop_depth_ = 0;
   std::vector<OpenTag> open_tags_;
   std::vector<MacroUses*> macro_uses_;
+  std::vector<bool*> for_uses_;
 };
 
 }  // namespace

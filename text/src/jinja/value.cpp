@@ -5,8 +5,9 @@
 namespace braid::text::jinja {
 
 namespace {
-constexpr std::size_t kIndexThreshold = 12;
-}
+// Below this size a linear scan beats hashing (the loop dict has 13 keys).
+constexpr std::size_t kIndexThreshold = 32;
+}  // namespace
 
 Value Value::undefined(std::string message) {
   Value v;
@@ -118,6 +119,15 @@ void Dict::set(Value key, Value value) {
     const_cast<Value&>(*existing) = std::move(value);
     return;
   }
+  items_.emplace_back(std::move(key), std::move(value));
+  if (!string_index_.empty()) {
+    index_string_key(items_.size() - 1);
+  } else if (items_.size() >= kIndexThreshold) {
+    for (std::size_t i = 0; i < items_.size(); ++i) index_string_key(i);
+  }
+}
+
+void Dict::append_new(Value key, Value value) {
   items_.emplace_back(std::move(key), std::move(value));
   if (!string_index_.empty()) {
     index_string_key(items_.size() - 1);

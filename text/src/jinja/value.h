@@ -113,6 +113,9 @@ class Dict {
   const Value* find(std::string_view key) const;
   /// Replaces the value of an existing key in place (keeping its position) or appends.
   void set(Value key, Value value);
+  /// Appends a key known to be absent (no duplicate check; for building fixed-shape dicts).
+  void append_new(Value key, Value value);
+  void reserve(std::size_t n) { items_.reserve(n); }
   std::size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
   const std::vector<std::pair<Value, Value>>& items() const { return items_; }
