@@ -95,11 +95,9 @@ Value Evaluator::eval_inner(const Expr& expr) {
       const Value start = e.start ? eval(*e.start) : Value::none();
       const Value stop = e.stop ? eval(*e.stop) : Value::none();
       const Value step = e.step ? eval(*e.step) : Value::none();
-      if (auto sliced = slice_value(object, start, stop, step)) {
-        charge_for(*sliced);
-        return *sliced;
-      }
-      return Value::undefined("'" + object_description(object) + "' cannot be sliced");
+      Value sliced = slice_value(object, start, stop, step);
+      charge_for(sliced);
+      return sliced;
     }
     case ExprKind::Call: {
       const auto& e = static_cast<const CallExpr&>(expr);

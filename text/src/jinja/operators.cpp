@@ -268,20 +268,23 @@ void adjust_slice(std::int64_t length,
   }
 }
 
-std::optional<Value> slice_value(const Value& v,
-                                 const Value& start,
-                                 const Value& stop,
-                                 const Value& step) {
+Value slice_value(const Value& v, const Value& start, const Value& stop, const Value& step) {
   if (v.is_undefined()) undefined_error(v);
-  if (!v.is_string() && !v.is_list()) return std::nullopt;
+  if (v.is_dict()) runtime_error("unhashable type: 'slice'");
+  if (!v.is_string() && !v.is_list()) {
+    runtime_error("'" + type_name(v) + "' object is not subscriptable");
+  }
   auto bound = [](const Value& b, std::optional<std::int64_t>* out) {
-    if (b.is_undefined() || b.is_none()) return true;
-    if (!b.is_integral()) return false;
+    if (b.is_none()) return;
+    if (!b.is_integral()) {
+      runtime_error("slice indices must be integers or None or have an __index__ method");
+    }
     *out = b.as_int();
-    return true;
   };
   std::optional<std::int64_t> lo, hi, st;
-  if (!bound(start, &lo) || !bound(stop, &hi) || !bound(step, &st)) return std::nullopt;
+  bound(start, &lo);
+  bound(stop, &hi);
+  bound(step, &st);
   const std::int64_t s = st.value_or(1);
   if (s == 0) runtime_error("slice step cannot be zero");
   if (v.is_string()) {

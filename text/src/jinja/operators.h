@@ -17,12 +17,9 @@ Value binary_op(BinaryOp op, const Value& a, const Value& b, std::size_t max_siz
 /// -v and +v.
 Value unary_op(UnaryOp op, const Value& v);
 
-/// v[start:stop:step] for lists, tuples and strings; nullopt where Python raises TypeError
-/// (jinja2 then yields undefined). A zero step fails like Python's ValueError.
-std::optional<Value> slice_value(const Value& v,
-                                 const Value& start,
-                                 const Value& stop,
-                                 const Value& step);
+/// v[start:stop:step] for lists, tuples and strings. jinja2 compiles slices to plain Python
+/// subscripts, so every failure is Python's TypeError/ValueError (or undefined's error).
+Value slice_value(const Value& v, const Value& start, const Value& stop, const Value& step);
 
 /// Python's rules for clamping slice bounds: fills the absolute start and the element count.
 void adjust_slice(std::int64_t length,
