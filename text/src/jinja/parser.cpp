@@ -829,7 +829,8 @@ class Parser {
   }
 
   ExprPtr parse_call(ExprPtr callee) {
-    const SourcePos pos = cur().pos;
+    const SourcePos pos = callee->pos;  // errors point at the function, not at '('
+
     auto call = std::make_unique<CallExpr>(pos, std::move(callee));
     call->args = parse_call_args();
     return call;
