@@ -172,14 +172,12 @@ CallArgs Evaluator::eval_args(const ArgExprs& exprs) {
 }
 
 Value Evaluator::eval_filter(const FilterExpr& filter, const Value& block_input) {
+  // In a chain x|f|g the operand of g is x|f; at the bottom of a {% filter %} or {% set %} block
+  // chain there is no operand and the block's text stands in.
   Value operand;
   if (!filter.operand) {
     operand = block_input;
-  } else if (filter.operand->kind == ExprKind::Filter &&
-             !static_cast<const FilterExpr&>(*filter.operand).operand) {
-    operand = eval_filter(static_cast<const FilterExpr&>(*filter.operand), block_input);
   } else if (filter.operand->kind == ExprKind::Filter) {
-    // A chain x|f|g: evaluate x|f (which may itself hold the block input) first.
     try {
       operand = eval_filter(static_cast<const FilterExpr&>(*filter.operand), block_input);
     } catch (TemplateError& e) {

@@ -38,4 +38,16 @@ bool parse_py_int(std::string_view text, int base, std::int64_t* out);
 /// Python float(s) for a string ("1e3", " 2.5 ", "inf", "nan"). False when it is not a number.
 bool parse_py_float(std::string_view text, double* out);
 
+namespace detail {
+// Helpers shared by py_format.cpp and str_format.cpp.
+
+/// printf-style %f/%e/%g (conv in "fFeEgG") of x, '-' included, whatever the C locale.
+std::string format_double(double x, char conv, int precision, bool alt);
+std::string digits_in_base(std::uint64_t magnitude, int base, bool upper);
+/// |v| without overflow for INT64_MIN.
+std::uint64_t magnitude_of(std::int64_t v);
+/// Reads decimal digits at spec[i] (advancing i); -1 if there are none.
+int parse_number(std::string_view spec, std::size_t& i);
+}  // namespace detail
+
 }  // namespace braid::text::jinja
