@@ -28,6 +28,7 @@ Output:
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import json
@@ -83,6 +84,7 @@ def make_environment() -> ImmutableSandboxedEnvironment:
 
 def render(env, source: str, context: dict) -> dict:
     """The rendered text, or the exception jinja2 raised (while compiling or rendering)."""
+    context = copy.deepcopy(context)  # a template may mutate its input (e.g. list|indent)
     try:
         return {"output": env.from_string(source).render(**context)}
     except Exception as e:  # every failure is an expected result to reproduce
@@ -513,6 +515,22 @@ LANGUAGE_CASES = [
     ("error_percent_too_many", "{{ '%s' % ('a', 'b') }}", {}),
     ("error_str_format_index", "{{ '{1}'.format('a') }}", {}),
     ("error_dict_get_unhashable", "{{ {}.get([1]) }}", {}),
+    # generators and views (jinja2's map/select/... are lazy, single-use and always true)
+    ("generator_always_true", "{% if [] | select('odd') %}true{% else %}false{% endif %} {{ ([] | map('upper')) is iterable }} {{ ([] | map('upper')) is sequence }}", {}),
+    ("generator_single_use", "{% set g = [1, 2, 3] | select('odd') %}{{ g | list }}{{ g | list }}{% set h = [1, 2, 3] | map('string') %}{{ h | first }}{{ h | join }}", {}),
+    ("generator_in_consumes", "{% set g = [1, 2, 3, 4] | reject('none') %}{{ 2 in g }}{{ g | list }}", {}),
+    ("generator_length_fails", "{{ xs | select('odd') | length }}", {"xs": [1, 2]}),
+    ("generator_lazy_error", "{% set g = 5 | map('upper') %}ok{{ g | list }}", {}),
+    ("generator_lazy_error_unused", "{% set g = 5 | map('upper') %}ok", {}),
+    ("generator_reverse_list", "{{ [1, 2] | reverse | list }}{{ 'ab' | reverse }}{{ ([1, 2] | select('odd')) | reverse }}", {}),
+    ("dict_views", "{{ d.keys() }} {{ d.values() }} {{ d.items() }} {{ d.keys() | length }} {{ 'a' in d.keys() }} {{ d.keys() is sequence }}", {"d": {"a": 1, "b": [2]}}),
+    ("dict_view_not_subscriptable", "[{{ d.keys()[0] }}]{{ d.items() | list }}", {"d": {"a": 1}}),
+    ("percent_with_mapping_like", "{{ 'x' % [1] }} {{ 'y' % {'a': 1} }} {{ 'z' % missing }}", {}),
+    ("filters_on_undefined", "{{ missing | list }}{{ missing | length }}{{ missing | join }}{{ missing | select | list }}{{ missing | default(1) }}", {}),
+    ("error_int_of_undefined", "{{ missing | int }}", {}),
+    ("error_float_of_undefined", "{{ missing | float }}", {}),
+    ("error_indent_non_string", "{{ 5 | indent }}", {}),
+    ("error_truncate_non_string", "{{ true | truncate(5) }}", {}),
     # errors jinja2 raises
     ("error_add_str_int", "{{ 'a' + 1 }}", {}),
     ("error_add_str_list", "{{ 'a' + xs }}", {"xs": ["b"]}),

@@ -250,7 +250,7 @@ Value Evaluator::get_item(const Value& object, const Value& key) {
     if (is_hashable(key)) {
       if (const Value* v = object.as_dict().find(key)) return *v;
     }
-  } else if ((object.is_list() || object.is_string()) && key.is_integral()) {
+  } else if ((object.is_sequence() || object.is_string()) && key.is_integral()) {
     std::int64_t i = key.as_int();
     if (object.is_list()) {
       const auto n = static_cast<std::int64_t>(object.items().size());

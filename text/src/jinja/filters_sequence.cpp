@@ -18,6 +18,24 @@ namespace braid::text::jinja::detail {
 
 namespace {
 
+// jinja2's map, select, unique, batch, items, ... are generator functions: nothing runs until
+// the result is consumed, and an error (say, iterating a number) surfaces only then. This builds
+// the items up front and keeps such an error for the consumer to meet.
+template <typename Compute>
+Value lazily(Compute compute) {
+  std::vector<Value> items;
+  std::shared_ptr<const TemplateError> error;
+  try {
+    compute(items);
+  } catch (const TemplateError& e) {
+    if (e.kind() == ErrorKind::Limit) throw;
+    error = std::make_shared<const TemplateError>(e);
+  }
+  Value out = Value::iterator(std::move(items), "generator");
+  out.as_iterator().error = std::move(error);
+  return out;
+}
+
 // ---- sequences -------------------------------------------------------------------------------
 
 Value f_length(Evaluator&, const Value& v, CallArgs& args) {
@@ -32,6 +50,10 @@ Value f_list(Evaluator&, const Value& v, CallArgs& args) {
 
 Value f_first(Evaluator&, const Value& v, CallArgs& args) {
   ArgBinder("first", args, {});
+  if (v.is_iterator()) {  // next(iter(generator)) takes one item
+    const Value* item = v.as_iterator().next();
+    return item ? *item : Value::undefined("No first item, sequence was empty.");
+  }
   const std::vector<Value> items = iterate(v);
   if (items.empty()) return Value::undefined("No first item, sequence was empty.");
   return items.front();
@@ -54,9 +76,17 @@ Value f_reverse(Evaluator&, const Value& v, CallArgs& args) {
     std::reverse(cps.begin(), cps.end());
     return Value::string(utf8::encode(cps));
   }
+  // reversed() works on sequences and gives an iterator; other iterables become a reversed list.
+  const bool reversible = v.is_list() || v.is_dict() || v.is_undefined();
+  if (!reversible && !v.is_iterator()) runtime_error("argument must be iterable");
   std::vector<Value> items = iterate(v);
   std::reverse(items.begin(), items.end());
-  return Value::list(std::move(items));
+  if (!reversible) return Value::list(std::move(items));
+  const char* type = v.is_dict()    ? "dict_reversekeyiterator"
+                     : v.is_tuple() ? "reversed"
+                     : v.is_list()  ? "list_reverseiterator"
+                                    : "reversed";
+  return Value::iterator(std::move(items), type);
 }
 
 Value f_join(Evaluator& ev, const Value& v, CallArgs& args) {
@@ -84,11 +114,11 @@ Value f_default(Evaluator&, const Value& v, CallArgs& args) {
 
 Value f_items(Evaluator&, const Value& v, CallArgs& args) {
   ArgBinder("items", args, {});
-  if (v.is_undefined()) return Value::list({});
-  if (!v.is_dict()) runtime_error("Can only get item pairs from a mapping.");
-  std::vector<Value> out;
-  for (const auto& [key, value] : v.as_dict().items()) out.push_back(Value::tuple({key, value}));
-  return Value::list(std::move(out));
+  return lazily([&](std::vector<Value>& out) {
+    if (v.is_undefined()) return;
+    if (!v.is_dict()) runtime_error("Can only get item pairs from a mapping.");
+    for (const auto& [key, value] : v.as_dict().items()) out.push_back(Value::tuple({key, value}));
+  });
 }
 
 Value f_dictsort(Evaluator&, const Value& v, CallArgs& args) {
@@ -149,17 +179,19 @@ Value f_unique(Evaluator& ev, const Value& v, CallArgs& args) {
   ArgBinder a("unique", args, {"case_sensitive", "attribute"});
   const bool case_sensitive = truthy(a.get(0));
   const bool by_attribute = a.has(1) && !a.get(1).is_none();
-  std::vector<Value> seen, out;
-  for (const Value& item : iterate(v)) {
-    Value key = sort_key(by_attribute ? get_path(ev, item, a.get(1)) : item, case_sensitive);
-    if (!is_hashable(key)) runtime_error("unhashable type: '" + type_name(key) + "'");
-    ev.charge(seen.size() / 16);
-    if (std::none_of(seen.begin(), seen.end(), [&](const Value& s) { return py_equal(s, key); })) {
-      seen.push_back(std::move(key));
-      out.push_back(item);
+  return lazily([&](std::vector<Value>& out) {
+    std::vector<Value> seen;
+    for (const Value& item : iterate(v)) {
+      Value key = sort_key(by_attribute ? get_path(ev, item, a.get(1)) : item, case_sensitive);
+      if (!is_hashable(key)) runtime_error("unhashable type: '" + type_name(key) + "'");
+      ev.charge(seen.size() / 16);
+      if (std::none_of(seen.begin(), seen.end(),
+                       [&](const Value& s) { return py_equal(s, key); })) {
+        seen.push_back(std::move(key));
+        out.push_back(item);
+      }
     }
-  }
-  return Value::list(std::move(out));
+  });
 }
 
 Value min_max(Evaluator& ev, const Value& v, CallArgs& args, bool want_max) {
@@ -201,46 +233,47 @@ Value f_sum(Evaluator& ev, const Value& v, CallArgs& args) {
 
 Value f_batch(Evaluator& ev, const Value& v, CallArgs& args) {
   ArgBinder a("batch", args, {"linecount", "fill_with"});
-  const std::int64_t count = int_param(a.get(0), "batch");
-  if (count <= 0) runtime_error("batch: linecount must be positive");
-  std::vector<Value> out, current;
-  for (const Value& item : iterate(v)) {
-    if (static_cast<std::int64_t>(current.size()) == count) {
+  return lazily([&](std::vector<Value>& out) {
+    const std::int64_t count = int_param(a.get(0), "batch");
+    std::vector<Value> current;
+    for (const Value& item : iterate(v)) {
+      if (static_cast<std::int64_t>(current.size()) == count) {
+        out.push_back(Value::list(std::move(current)));
+        current.clear();
+      }
+      current.push_back(item);
+    }
+    if (!current.empty()) {
+      if (a.has(1) && !a.get(1).is_none()) {
+        if (count > static_cast<std::int64_t>(ev.max_size())) {
+          fail(ErrorKind::Limit, "batch: too large");
+        }
+        while (static_cast<std::int64_t>(current.size()) < count) current.push_back(a.get(1));
+      }
       out.push_back(Value::list(std::move(current)));
-      current.clear();
     }
-    current.push_back(item);
-  }
-  if (!current.empty()) {
-    if (a.has(1) && !a.get(1).is_none()) {
-      if (count > static_cast<std::int64_t>(ev.max_size()))
-        fail(ErrorKind::Limit, "batch: too large");
-      while (static_cast<std::int64_t>(current.size()) < count) current.push_back(a.get(1));
-    }
-    out.push_back(Value::list(std::move(current)));
-  }
-  return Value::list(std::move(out));
+  });
 }
 
 Value f_slice(Evaluator&, const Value& v, CallArgs& args) {
   ArgBinder a("slice", args, {"slices", "fill_with"});
-  const std::int64_t slices = int_param(a.get(0), "slice");
-  if (slices <= 0) runtime_error("slice: slices must be positive");
-  if (slices > 100000) fail(ErrorKind::Limit, "slice: too many slices");
-  const std::vector<Value> seq = iterate(v);
-  const auto length = static_cast<std::int64_t>(seq.size());
-  const std::int64_t per = length / slices, extra = length % slices;
-  std::int64_t offset = 0;
-  std::vector<Value> out;
-  for (std::int64_t n = 0; n < slices; ++n) {
-    const std::int64_t start = offset + n * per;
-    if (n < extra) ++offset;
-    const std::int64_t end = offset + (n + 1) * per;
-    std::vector<Value> part(seq.begin() + start, seq.begin() + end);
-    if (a.has(1) && !a.get(1).is_none() && n >= extra) part.push_back(a.get(1));
-    out.push_back(Value::list(std::move(part)));
-  }
-  return Value::list(std::move(out));
+  return lazily([&](std::vector<Value>& out) {
+    const std::int64_t slices = int_param(a.get(0), "slice");
+    if (slices > 100000) fail(ErrorKind::Limit, "slice: too many slices");
+    const std::vector<Value> seq = iterate(v);
+    if (slices <= 0) return;  // range(slices) is empty
+    const auto length = static_cast<std::int64_t>(seq.size());
+    const std::int64_t per = length / slices, extra = length % slices;
+    std::int64_t offset = 0;
+    for (std::int64_t n = 0; n < slices; ++n) {
+      const std::int64_t start = offset + n * per;
+      if (n < extra) ++offset;
+      const std::int64_t end = offset + (n + 1) * per;
+      std::vector<Value> part(seq.begin() + start, seq.begin() + end);
+      if (a.has(1) && !a.get(1).is_none() && n >= extra) part.push_back(a.get(1));
+      out.push_back(Value::list(std::move(part)));
+    }
+  });
 }
 
 Value f_attr(Evaluator&, const Value& v, CallArgs& args) {
@@ -255,37 +288,37 @@ Value f_attr(Evaluator&, const Value& v, CallArgs& args) {
 }
 
 Value f_map(Evaluator& ev, const Value& v, CallArgs& args) {
-  std::vector<Value> out;
-  const std::vector<Value> items = iterate(v);
-  if (args.positional.empty()) {
-    const Value* attribute = nullptr;
-    Value fallback;
-    for (const auto& [key, value] : args.keyword) {
-      if (key == "attribute") {
-        attribute = &value;
-      } else if (key == "default") {
-        fallback = value;
-      } else {
-        runtime_error("map: unexpected keyword argument '" + key + "'");
+  return lazily([&](std::vector<Value>& out) {
+    if (!truthy(v)) return;
+    if (args.positional.empty()) {
+      const Value* attribute = nullptr;
+      Value fallback;
+      for (const auto& [key, value] : args.keyword) {
+        if (key == "attribute") {
+          attribute = &value;
+        } else if (key == "default") {
+          fallback = value;
+        } else {
+          runtime_error("map: unexpected keyword argument '" + key + "'");
+        }
       }
+      if (!attribute) runtime_error("map requires a filter argument");
+      for (const Value& item : iterate(v)) {
+        Value got = get_path(ev, item, *attribute);
+        if (got.is_undefined() && !fallback.is_undefined()) got = fallback;
+        out.push_back(std::move(got));
+      }
+      return;
     }
-    if (!attribute) runtime_error("map requires a filter argument");
-    for (const Value& item : items) {
-      Value got = get_path(ev, item, *attribute);
-      if (got.is_undefined() && !fallback.is_undefined()) got = fallback;
-      out.push_back(std::move(got));
+    const std::string name = py_str(args.positional[0]);
+    CallArgs rest;
+    rest.positional.assign(args.positional.begin() + 1, args.positional.end());
+    rest.keyword = args.keyword;
+    for (const Value& item : iterate(v)) {
+      CallArgs call_args = rest;
+      out.push_back(ev.apply_filter(name, item, call_args));
     }
-    return Value::list(std::move(out));
-  }
-  const std::string name = py_str(args.positional[0]);
-  CallArgs rest;
-  rest.positional.assign(args.positional.begin() + 1, args.positional.end());
-  rest.keyword = args.keyword;
-  for (const Value& item : items) {
-    CallArgs call_args = rest;
-    out.push_back(ev.apply_filter(name, item, call_args));
-  }
-  return Value::list(std::move(out));
+  });
 }
 
 Value select_reject(Evaluator& ev,
@@ -294,35 +327,37 @@ Value select_reject(Evaluator& ev,
                     bool select,
                     bool by_attribute,
                     const char* filter) {
-  std::size_t off = 0;
-  Value attribute;
-  if (by_attribute) {
-    if (args.positional.empty())
-      runtime_error(std::string(filter) + ": missing parameter for attribute name");
-    attribute = args.positional[0];
-    off = 1;
-  }
-  std::vector<Value> out;
-  if (!truthy(v)) return Value::list({});
-  const bool has_test = args.positional.size() > off;
-  const std::string test = has_test ? py_str(args.positional[off]) : "";
-  CallArgs rest;
-  if (has_test)
-    rest.positional.assign(args.positional.begin() + static_cast<std::ptrdiff_t>(off) + 1,
-                           args.positional.end());
-  rest.keyword = args.keyword;
-  for (const Value& item : iterate(v)) {
-    const Value subject = by_attribute ? get_path(ev, item, attribute) : item;
-    bool pass;
-    if (has_test) {
-      CallArgs call_args = rest;
-      pass = ev.apply_test(test, subject, call_args);
-    } else {
-      pass = truthy(subject);
+  return lazily([&](std::vector<Value>& out) {
+    if (!truthy(v)) return;
+    std::size_t off = 0;
+    Value attribute;
+    if (by_attribute) {
+      if (args.positional.empty()) {
+        runtime_error(std::string(filter) + ": missing parameter for attribute name");
+      }
+      attribute = args.positional[0];
+      off = 1;
     }
-    if (pass == select) out.push_back(item);
-  }
-  return Value::list(std::move(out));
+    const bool has_test = args.positional.size() > off;
+    const std::string test = has_test ? py_str(args.positional[off]) : "";
+    CallArgs rest;
+    if (has_test) {
+      rest.positional.assign(args.positional.begin() + static_cast<std::ptrdiff_t>(off) + 1,
+                             args.positional.end());
+    }
+    rest.keyword = args.keyword;
+    for (const Value& item : iterate(v)) {
+      const Value subject = by_attribute ? get_path(ev, item, attribute) : item;
+      bool pass;
+      if (has_test) {
+        CallArgs call_args = rest;
+        pass = ev.apply_test(test, subject, call_args);
+      } else {
+        pass = truthy(subject);
+      }
+      if (pass == select) out.push_back(item);
+    }
+  });
 }
 
 Value f_select(Evaluator& ev, const Value& v, CallArgs& a) {

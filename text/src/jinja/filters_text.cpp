@@ -149,7 +149,12 @@ Value f_indent(Evaluator& ev, const Value& v, CallArgs& args) {
   const bool first = truthy(a.get(1));
   const bool blank = truthy(a.get(2));
   // jinja2 appends a newline first so that a trailing newline survives splitlines().
-  const std::vector<std::string> lines = py_splitlines(py_str(v) + "\n", false);
+  // jinja2's indent does not stringify: `s += "\n"` fails for non-strings, as here.
+  if (v.is_undefined()) undefined_error(v);
+  if (!v.is_string()) {
+    runtime_error("unsupported operand type(s) for +=: '" + type_name(v) + "' and 'str'");
+  }
+  const std::vector<std::string> lines = py_splitlines(v.as_string() + "\n", false);
   std::string out;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (i > 0) {
@@ -175,9 +180,11 @@ Value f_truncate(Evaluator&, const Value& v, CallArgs& args) {
     runtime_error("expected length >= " + std::to_string(end_len) + ", got " +
                   std::to_string(length));
   if (leeway < 0) runtime_error("expected leeway >= 0, got " + std::to_string(leeway));
-  const std::string s = py_str(v);
+  // jinja2's truncate takes len() of the value as it is; only strings can be cut.
+  if (py_len(v) <= length + leeway) return v;
+  if (!v.is_string()) runtime_error("'" + type_name(v) + "' object cannot be truncated");
+  const std::string& s = v.as_string();
   const std::u32string cps = utf8::decode(s);
-  if (static_cast<std::int64_t>(cps.size()) <= length + leeway) return Value::string(s);
   std::string head =
       utf8::encode(std::u32string_view(cps).substr(0, static_cast<std::size_t>(length - end_len)));
   if (!killwords) {
@@ -228,6 +235,7 @@ Value f_int(Evaluator&, const Value& v, CallArgs& args) {
     runtime_error("int() base must be >= 2 and <= 36, or 0");
   std::int64_t out = 0;
   double d = 0;
+  if (v.is_undefined()) undefined_error(v);  // int(Undefined) raises
   if (v.is_integral()) return Value::integer(v.as_int());
   if (v.is_float()) {
     d = v.as_double();
@@ -247,6 +255,7 @@ Value f_int(Evaluator&, const Value& v, CallArgs& args) {
 
 Value f_float(Evaluator&, const Value& v, CallArgs& args) {
   ArgBinder a("float", args, {"default"});
+  if (v.is_undefined()) undefined_error(v);  // float(Undefined) raises
   if (v.is_number()) return Value::floating(v.as_double());
   double d = 0;
   if (v.is_string() && parse_py_float(v.as_string(), &d)) return Value::floating(d);

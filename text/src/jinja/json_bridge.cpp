@@ -154,6 +154,8 @@ void dump(std::string& out, const Value& v, const JsonDumpOptions& o, int level)
       append_json_string(out, v.as_string(), o.ensure_ascii);
       return;
     case Value::Kind::List:
+      if (v.is_view()) not_serializable(v);
+      break;
     case Value::Kind::Dict:
       break;
     default:

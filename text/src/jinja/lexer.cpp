@@ -64,6 +64,7 @@ class Lexer {
       if (raw_end != std::string::npos) {
         line_starting = src_[raw_end - 1] == '\n';
         pos = lex_raw(tag, raw_end, line_starting);
+        line_starting = src_[pos - 1] == '\n';
       } else if (kind == '#') {
         pos = skip_comment(tag, after, line_starting);
       } else {

@@ -253,7 +253,9 @@ Value dict_method(const std::string& name, const Value& self, CallArgs& args) {
         out.push_back(name == "keys" ? key : value);
       }
     }
-    return Value::list(std::move(out));
+    return Value::view(std::move(out), name == "items"  ? "dict_items"
+                                       : name == "keys" ? "dict_keys"
+                                                        : "dict_values");
   }
   // get
   ArgBinder a(name, args, {"key", "default"});
@@ -323,7 +325,7 @@ std::optional<Value> find_method(const Value& object, const std::string& name) {
     }
     return std::nullopt;
   }
-  if (object.is_list()) {
+  if (object.is_sequence()) {
     if (is_one_of(name, {"index", "count"}) || (name == "copy" && !object.is_tuple())) {
       return Value::function(qualified(), [self = object, name](Evaluator&, CallArgs& args) {
         return list_method(name, self, args);

@@ -196,7 +196,7 @@ Value binary_op(BinaryOp op, const Value& a, const Value& b, std::size_t max_siz
         check_size(a.as_string().size() + b.as_string().size(), max_size);
         return Value::string(a.as_string() + b.as_string());
       }
-      if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
+      if (a.is_sequence() && b.is_sequence() && a.is_tuple() == b.is_tuple()) {
         check_size(a.items().size() + b.items().size(), max_size);
         std::vector<Value> items = a.items();
         items.insert(items.end(), b.items().begin(), b.items().end());
@@ -211,8 +211,12 @@ Value binary_op(BinaryOp op, const Value& a, const Value& b, std::size_t max_siz
       }
       break;
     case BinaryOp::Mul:
-      if ((a.is_string() || a.is_list()) && b.is_integral()) return repeat(a, b.as_int(), max_size);
-      if (a.is_integral() && (b.is_string() || b.is_list())) return repeat(b, a.as_int(), max_size);
+      if ((a.is_string() || a.is_sequence()) && b.is_integral()) {
+        return repeat(a, b.as_int(), max_size);
+      }
+      if (a.is_integral() && (b.is_string() || b.is_sequence())) {
+        return repeat(b, a.as_int(), max_size);
+      }
       break;
     case BinaryOp::Mod:
       if (a.is_string()) {
@@ -271,7 +275,7 @@ void adjust_slice(std::int64_t length,
 Value slice_value(const Value& v, const Value& start, const Value& stop, const Value& step) {
   if (v.is_undefined()) undefined_error(v);
   if (v.is_dict()) runtime_error("unhashable type: 'slice'");
-  if (!v.is_string() && !v.is_list()) {
+  if (!v.is_string() && !v.is_sequence()) {
     runtime_error("'" + type_name(v) + "' object is not subscriptable");
   }
   auto bound = [](const Value& b, std::optional<std::int64_t>* out) {

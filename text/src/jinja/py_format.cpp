@@ -308,7 +308,11 @@ std::string percent_format(std::string_view format, const Value& args) {
     }
     out += percent_one(*arg, spec);
   }
-  if (!used_mapping && !mapping && next < positional.size()) {
+  // Like CPython, an argument with __getitem__ (dict, list, undefined) counts as a mapping and
+  // does not need to be used up.
+  const bool mapping_like =
+      args.is_dict() || (args.is_sequence() && !args.is_tuple()) || args.is_undefined();
+  if (!used_mapping && !mapping_like && next < positional.size()) {
     runtime_error("not all arguments converted during string formatting");
   }
   return out;

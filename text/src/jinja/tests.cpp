@@ -60,12 +60,12 @@ bool t_mapping(Evaluator&, const Value& v, CallArgs& args) {
 // Python: iter(v) works. Undefined iterates as empty.
 bool t_iterable(Evaluator&, const Value& v, CallArgs& args) {
   ArgBinder("iterable", args, {});
-  return v.is_undefined() || v.is_string() || v.is_list() || v.is_dict();
+  return v.is_undefined() || v.is_string() || v.is_list() || v.is_dict() || v.is_iterator();
 }
 // Python: len(v) and v.__getitem__ both exist (strings, lists, tuples, dicts, undefined).
 bool t_sequence(Evaluator&, const Value& v, CallArgs& args) {
   ArgBinder("sequence", args, {});
-  return v.is_undefined() || v.is_string() || v.is_list() || v.is_dict();
+  return v.is_undefined() || v.is_string() || v.is_sequence() || v.is_dict();
 }
 // Undefined defines __call__, so Python's callable() is true for it.
 bool t_callable(Evaluator&, const Value& v, CallArgs& args) {
@@ -158,6 +158,8 @@ bool t_sameas(Evaluator&, const Value& v, CallArgs& args) {
       return &v.as_namespace() == &other.as_namespace();
     case Value::Kind::Function:
       return &v.as_function() == &other.as_function();
+    case Value::Kind::Iterator:
+      return &v.as_iterator() == &other.as_iterator();
   }
   return false;
 }

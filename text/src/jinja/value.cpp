@@ -47,13 +47,19 @@ Value Value::string(std::string s) {
 
 Value Value::list(std::vector<Value> items) {
   Value v;
-  v.data_ = std::make_shared<const List>(List{std::move(items), false});
+  v.data_ = std::make_shared<const List>(List{std::move(items), false, nullptr});
+  return v;
+}
+
+Value Value::view(std::vector<Value> items, const char* type) {
+  Value v;
+  v.data_ = std::make_shared<const List>(List{std::move(items), false, type});
   return v;
 }
 
 Value Value::tuple(std::vector<Value> items) {
   Value v;
-  v.data_ = std::make_shared<const List>(List{std::move(items), true});
+  v.data_ = std::make_shared<const List>(List{std::move(items), true, nullptr});
   return v;
 }
 
@@ -75,7 +81,28 @@ Value Value::function(std::string name, std::function<Value(Evaluator&, CallArgs
   return v;
 }
 
+Value Value::iterator(std::vector<Value> items, std::string type) {
+  Value v;
+  v.data_ =
+      std::make_shared<IteratorState>(IteratorState{std::move(items), 0, std::move(type), nullptr});
+  return v;
+}
+
+std::vector<Value> IteratorState::drain() {
+  std::vector<Value> rest(items.begin() + static_cast<std::ptrdiff_t>(position), items.end());
+  position = items.size();
+  if (error) throw *error;
+  return rest;
+}
+
+const Value* IteratorState::next() {
+  if (position < items.size()) return &items[position++];
+  if (error) throw *error;
+  return nullptr;
+}
+
 bool Value::is_tuple() const { return is_list() && as_list().is_tuple; }
+bool Value::is_view() const { return is_list() && as_list().view != nullptr; }
 
 std::int64_t Value::as_int() const {
   if (is_bool()) return as_bool() ? 1 : 0;

@@ -15,6 +15,8 @@
 #include <variant>
 #include <vector>
 
+#include "jinja/error.h"
+
 namespace braid::text::jinja {
 
 class Value;
@@ -23,6 +25,7 @@ struct List;
 class Dict;
 struct Namespace;
 struct Function;
+struct IteratorState;
 
 /// Arguments of a call: positional values, then keyword values in the order written.
 struct CallArgs {
@@ -32,7 +35,19 @@ struct CallArgs {
 
 class Value {
  public:
-  enum class Kind { Undefined, None, Bool, Int, Float, String, List, Dict, Namespace, Function };
+  enum class Kind {
+    Undefined,
+    None,
+    Bool,
+    Int,
+    Float,
+    String,
+    List,
+    Dict,
+    Namespace,
+    Function,
+    Iterator,  ///< a Python generator/iterator: single use, always true, no len()
+  };
 
   /// An undefined value whose use fails with "'x' is undefined" style messages.
   Value() = default;
@@ -44,9 +59,15 @@ class Value {
   static Value string(std::string s);
   static Value list(std::vector<Value> items);
   static Value tuple(std::vector<Value> items);
+  /// A dict view ("dict_keys", "dict_values", "dict_items"): iterable with len(), but printed
+  /// differently and not subscriptable.
+  static Value view(std::vector<Value> items, const char* type);
   static Value dict(Dict d);
   static Value namespace_object(std::shared_ptr<Namespace> ns);
   static Value function(std::string name, std::function<Value(Evaluator&, CallArgs&)> fn);
+  /// An iterator over `items` that Python would call `type` ("generator",
+  /// "list_reverseiterator"). jinja2's map/select/unique/batch/items/... filters return these.
+  static Value iterator(std::vector<Value> items, std::string type);
 
   Kind kind() const { return static_cast<Kind>(data_.index()); }
   bool is_undefined() const { return kind() == Kind::Undefined; }
@@ -55,11 +76,15 @@ class Value {
   bool is_int() const { return kind() == Kind::Int; }
   bool is_float() const { return kind() == Kind::Float; }
   bool is_string() const { return kind() == Kind::String; }
-  bool is_list() const { return kind() == Kind::List; }  ///< list or tuple
+  bool is_list() const { return kind() == Kind::List; }  ///< list, tuple or dict view
   bool is_dict() const { return kind() == Kind::Dict; }
   bool is_namespace() const { return kind() == Kind::Namespace; }
   bool is_function() const { return kind() == Kind::Function; }
+  bool is_iterator() const { return kind() == Kind::Iterator; }
   bool is_tuple() const;
+  bool is_view() const;
+  /// A plain list or a tuple (what Python can index, slice, concatenate and repeat).
+  bool is_sequence() const { return is_list() && !is_view(); }
   /// bool, int or float (Python's numbers.Number; bool is an int in Python).
   bool is_number() const { return is_bool() || is_int() || is_float(); }
   /// bool or int (usable as an integer index or count).
@@ -74,6 +99,7 @@ class Value {
   const Dict& as_dict() const { return *std::get<DictPtr>(data_); }
   Namespace& as_namespace() const { return *std::get<NamespacePtr>(data_); }
   const Function& as_function() const { return *std::get<FunctionPtr>(data_); }
+  IteratorState& as_iterator() const { return *std::get<IteratorPtr>(data_); }
   /// Why this value is undefined (used in the error raised when it is misused).
   const std::string& undefined_message() const;
 
@@ -87,6 +113,7 @@ class Value {
   using DictPtr = std::shared_ptr<const Dict>;
   using NamespacePtr = std::shared_ptr<Namespace>;
   using FunctionPtr = std::shared_ptr<const Function>;
+  using IteratorPtr = std::shared_ptr<IteratorState>;
 
   std::variant<UndefinedData,
                NoneData,
@@ -97,13 +124,15 @@ class Value {
                ListPtr,
                DictPtr,
                NamespacePtr,
-               FunctionPtr>
+               FunctionPtr,
+               IteratorPtr>
       data_;
 };
 
 struct List {
   std::vector<Value> items;
   bool is_tuple = false;
+  const char* view = nullptr;  ///< the dict view type name, for views
 };
 
 /// An insertion-ordered mapping with Python key equality (1, 1.0 and True are the same key).
@@ -131,6 +160,22 @@ class Dict {
 /// jinja2's namespace(): the one mutable object, so loops can carry state outward.
 struct Namespace {
   Dict attrs;
+};
+
+/// The items a generator has left. Iterating consumes them, as in Python; jinja2's filters are
+/// lazy, which only matters for when errors appear and is otherwise reproduced by computing the
+/// items up front.
+struct IteratorState {
+  std::vector<Value> items;
+  std::size_t position = 0;
+  std::string type;  ///< Python's type name, for messages
+  /// Raised once `items` run out: the error the lazy computation would have hit at that point.
+  std::shared_ptr<const TemplateError> error;
+
+  /// Takes all remaining items (throws `error`, if any).
+  std::vector<Value> drain();
+  /// The next item, or nullptr at the end (throws `error` at the end, if any).
+  const Value* next();
 };
 
 struct Function {

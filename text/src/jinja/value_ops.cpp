@@ -84,6 +84,7 @@ void append_value(std::string& out, const Value& v, bool repr, int depth) {
       return;
     case Value::Kind::List: {
       const bool tuple = v.is_tuple();
+      if (v.is_view()) out += std::string(v.as_list().view) + "(";
       out.push_back(tuple ? '(' : '[');
       const auto& items = v.items();
       for (std::size_t i = 0; i < items.size(); ++i) {
@@ -92,6 +93,7 @@ void append_value(std::string& out, const Value& v, bool repr, int depth) {
       }
       if (tuple && items.size() == 1) out.push_back(',');
       out.push_back(tuple ? ')' : ']');
+      if (v.is_view()) out.push_back(')');
       return;
     }
     case Value::Kind::Dict: {
@@ -114,6 +116,10 @@ void append_value(std::string& out, const Value& v, bool repr, int depth) {
       return;
     case Value::Kind::Function:
       out += "<function " + v.as_function().name + ">";
+      return;
+    case Value::Kind::Iterator:
+      // Python adds the object's address, which no two runs share.
+      out += "<" + v.as_iterator().type + " object>";
       return;
   }
 }
@@ -139,6 +145,7 @@ bool truthy(const Value& v) {
       return !v.as_dict().empty();
     case Value::Kind::Namespace:
     case Value::Kind::Function:
+    case Value::Kind::Iterator:  // a generator is true even when it is empty
       return true;
   }
   return false;
@@ -157,7 +164,18 @@ bool py_equal(const Value& a, const Value& b) {
     case Value::Kind::String:
       return a.as_string() == b.as_string();
     case Value::Kind::List: {
-      if (a.is_tuple() != b.is_tuple()) return false;
+      if (a.is_tuple() != b.is_tuple() || a.is_view() != b.is_view()) return false;
+      if (a.is_view()) {
+        // dict_keys and dict_items compare as sets; dict_values only by identity.
+        const std::string_view type = a.as_list().view;
+        if (type != b.as_list().view) return false;
+        if (type == "dict_values") return &a.as_list() == &b.as_list();
+        if (a.items().size() != b.items().size()) return false;
+        for (const Value& x : a.items()) {
+          if (!contains(b, x)) return false;
+        }
+        return true;
+      }
       const auto &x = a.items(), &y = b.items();
       if (x.size() != y.size()) return false;
       for (std::size_t i = 0; i < x.size(); ++i) {
@@ -178,6 +196,8 @@ bool py_equal(const Value& a, const Value& b) {
       return &a.as_namespace() == &b.as_namespace();
     case Value::Kind::Function:
       return &a.as_function() == &b.as_function();
+    case Value::Kind::Iterator:
+      return &a.as_iterator() == &b.as_iterator();
     default:
       return false;
   }
@@ -191,7 +211,7 @@ int py_compare(const Value& a, const Value& b) {
     const int c = a.as_string().compare(b.as_string());  // UTF-8 byte order = code point order
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
-  if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
+  if (a.is_sequence() && b.is_sequence() && a.is_tuple() == b.is_tuple()) {
     const auto &x = a.items(), &y = b.items();
     for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
       if (py_equal(x[i], y[i])) continue;
@@ -218,13 +238,15 @@ std::string type_name(const Value& v) {
     case Value::Kind::String:
       return "str";
     case Value::Kind::List:
-      return v.is_tuple() ? "tuple" : "list";
+      return v.is_view() ? v.as_list().view : v.is_tuple() ? "tuple" : "list";
     case Value::Kind::Dict:
       return "dict";
     case Value::Kind::Namespace:
       return "Namespace";
     case Value::Kind::Function:
       return "function";
+    case Value::Kind::Iterator:
+      return v.as_iterator().type;
   }
   return "object";
 }
@@ -263,6 +285,8 @@ std::vector<Value> iterate(const Value& v) {
       for (const auto& item : v.as_dict().items()) keys.push_back(item.first);
       return keys;
     }
+    case Value::Kind::Iterator:
+      return v.as_iterator().drain();
     case Value::Kind::String: {
       std::vector<Value> chars;
       const std::string& s = v.as_string();
@@ -310,6 +334,14 @@ bool contains(const Value& container, const Value& item) {
     case Value::Kind::Dict:
       if (!is_hashable(item)) runtime_error("unhashable type: '" + type_name(item) + "'");
       return container.as_dict().find(item) != nullptr;
+    case Value::Kind::Iterator: {
+      // Python consumes the generator up to and including the match.
+      IteratorState& it = container.as_iterator();
+      while (const Value* x = it.next()) {
+        if (py_equal(*x, item)) return true;
+      }
+      return false;
+    }
     default:
       runtime_error("argument of type '" + type_name(container) + "' is not iterable");
   }
