@@ -4,6 +4,8 @@
 // make_chat_template_golden.py).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -17,8 +19,15 @@ namespace {
 
 using nlohmann::ordered_json;
 
+// BRAID_JINJA_CASES points at another file of the same shape, such as the output of
+// tests/scripts/jinja_differential_fuzz.py.
+std::filesystem::path cases_file() {
+  if (const char* path = std::getenv("BRAID_JINJA_CASES")) return path;
+  return test::golden_dir() / "chat_templates" / "language_cases.json";
+}
+
 std::vector<ordered_json> load_cases() {
-  std::ifstream in(test::golden_dir() / "chat_templates" / "language_cases.json");
+  std::ifstream in(cases_file());
   std::stringstream ss;
   ss << in.rdbuf();
   std::vector<ordered_json> cases;
@@ -41,6 +50,9 @@ TEST_P(LanguageGolden, MatchesJinja2) {
   core::Result<std::string> result =
       tmpl.ok() ? tmpl->render(c.at("context"), options) : core::Result<std::string>(tmpl.status());
   if (c.contains("output")) {
+    if (c.at("output").get<std::string>().find(" at 0x") != std::string::npos) {
+      GTEST_SKIP() << "Python printed an object address";
+    }
     ASSERT_TRUE(result.ok()) << result.status().to_string();
     EXPECT_EQ(*result, c.at("output").get<std::string>());
   } else {
@@ -62,7 +74,7 @@ INSTANTIATE_TEST_SUITE_P(Cases,
                            return test_info.param.at("name").template get<std::string>();
                          });
 
-TEST(LanguageGoldenFile, HasCases) { EXPECT_GT(load_cases().size(), 100u); }
+TEST(LanguageGoldenFile, HasCases) { EXPECT_GT(load_cases().size(), 100u) << cases_file(); }
 
 }  // namespace
 }  // namespace braid::text::jinja
