@@ -8,6 +8,7 @@ const std::vector<Command>& commands() {
        run_backends},
       {"info", "describe a model file (GGUF) or a Hugging Face folder", run_info},
       {"tokenize", "show the tokens a model's tokenizer makes of a text", run_tokenize},
+      {"template", "show the prompt a model's chat template makes of a conversation", run_template},
       {"make-model", "write a random-weight GGUF model of a real architecture's shapes",
        run_make_model},
   };

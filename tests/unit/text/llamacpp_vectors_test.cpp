@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "braid/core/gguf_writer.h"
 #include "braid/text/tokenizer.h"
 #include "braid/text/vocab_import.h"
 #include "tokenizer_test_support.h"
@@ -18,7 +19,9 @@ namespace {
 
 using test::TokenizerCase;
 
-enum class Source { Gguf, Tiktoken, SentencePiece };
+// *ViaGguf: the imported vocabulary is written as GGUF metadata (add_vocab_to_gguf) and read back,
+// so the GGUF vocabularies braid makes from tiktoken or SentencePiece files are checked too.
+enum class Source { Gguf, Tiktoken, SentencePiece, TiktokenViaGguf, SentencePieceViaGguf };
 
 struct VocabCase {
   std::string label;    // test name
@@ -60,12 +63,37 @@ const std::vector<VocabCase>& vocab_cases() {
        gpt2_tiktoken_options},
       {"llama_spm_from_llama2_model", "llama-spm", Source::SentencePiece,
        "llama2-tokenizer/tokenizer.model", nullptr},
+      {"llama_bpe_via_gguf_from_llama3_tiktoken", "llama-bpe", Source::TiktokenViaGguf,
+       "llama3-tokenizer/tokenizer.model", llama3_tiktoken_options},
+      {"llama_spm_via_gguf_from_llama2_model", "llama-spm", Source::SentencePieceViaGguf,
+       "llama2-tokenizer/tokenizer.model", nullptr},
   };
   return cases;
 }
 
+// Writes `vocab` into a GGUF in memory and builds the tokenizer from that file.
+core::Result<Tokenizer> through_gguf(const Vocab& vocab) {
+  core::GgufWriter writer;
+  writer.set("general.architecture", core::GgufValue{std::string("llama")});
+  add_vocab_to_gguf(writer, vocab);
+  BRAID_ASSIGN_OR_RETURN(std::vector<std::byte> bytes, writer.to_bytes());
+  BRAID_ASSIGN_OR_RETURN(core::GgufFile file, core::GgufFile::parse(bytes, "written.gguf"));
+  return Tokenizer::from_gguf(file);
+}
+
 core::Result<Tokenizer> build(const VocabCase& c, const std::filesystem::path& path) {
   switch (c.source) {
+    case Source::TiktokenViaGguf: {
+      BRAID_ASSIGN_OR_RETURN(std::string text, read_text_file(path));
+      BRAID_ASSIGN_OR_RETURN(Vocab vocab, vocab_from_tiktoken(text, c.tiktoken_options()));
+      return through_gguf(vocab);
+    }
+    case Source::SentencePieceViaGguf: {
+      const std::vector<std::byte> bytes = test::read_bytes(path);
+      BRAID_ASSIGN_OR_RETURN(
+          Vocab vocab, vocab_from_sentencepiece_model({bytes.data(), bytes.size()}, path.string()));
+      return through_gguf(vocab);
+    }
     case Source::Gguf:
       return test::tokenizer_from_gguf_path(path);
     case Source::Tiktoken: {

@@ -83,3 +83,17 @@ struct Vocab {
 core::Result<Vocab> vocab_from_gguf(const core::GgufFile& file);
 
 }  // namespace braid::text
+
+namespace braid::core {
+class GgufWriter;
+}
+
+namespace braid::text {
+
+/// Writes `vocab` as the `tokenizer.ggml.*` keys llama.cpp's converter writes (model, pre,
+/// tokens, scores, token_type, merges, the special ids that are set, add_bos_token,
+/// add_eos_token, add_space_prefix), so a vocabulary imported from tiktoken, tokenizer.json or a
+/// SentencePiece .model becomes a GGUF vocabulary that braid and llama.cpp both read.
+void add_vocab_to_gguf(core::GgufWriter& writer, const Vocab& vocab);
+
+}  // namespace braid::text
