@@ -5,6 +5,7 @@
 #include <string>
 
 #include "args.h"
+#include "braid/core/utf8.h"
 #include "braid/text/tokenizer_loader.h"
 #include "commands.h"
 #include "text_input.h"
@@ -27,25 +28,10 @@ constexpr const char* kUsage =
     "  --replace-invalid  replace invalid UTF-8 with U+FFFD instead of failing\n"
     "  --pre NAME       pre-tokenizer of a folder's tokenizer.json (llama-bpe, qwen2, gpt-2…)\n";
 
-// True when `text` is well-formed UTF-8 (a byte token or half a character is not).
-bool is_valid_utf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > text.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
 // A piece shown on one line: quoted, with control characters and quotes escaped, and the bytes
 // of a piece that is not whole UTF-8 (a byte token) shown as \xNN rather than as mojibake.
 std::string quote_piece(std::string_view piece) {
-  const bool escape_high = !is_valid_utf8(piece);
+  const bool escape_high = !core::is_valid_utf8(piece);
   std::string out = "'";
   for (unsigned char c : piece) {
     if (c == '\n') {

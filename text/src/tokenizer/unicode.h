@@ -8,23 +8,19 @@
 #include <string>
 #include <string_view>
 
+#include "braid/core/utf8.h"
+
 namespace braid::text::detail {
 
 inline constexpr uint32_t kReplacementChar = 0xFFFD;
-inline constexpr uint32_t kMaxCodepoint = 0x10FFFF;
+inline constexpr uint32_t kMaxCodepoint = core::kMaxCodePoint;
 
-/// Length of the valid UTF-8 sequence starting at text[pos], or 0 if the bytes there do not
-/// start one (bad lead byte, truncated, overlong, surrogate or above U+10FFFF). Sets *cp.
-size_t decode_utf8(std::string_view text, size_t pos, uint32_t* cp);
-
-/// Offset of the first byte that does not start a valid sequence, or npos.
-size_t find_invalid_utf8(std::string_view text);
+using core::append_utf8;
+using core::decode_utf8;
+using core::find_invalid_utf8;
 
 /// `text` with every byte that does not start a valid sequence replaced by U+FFFD.
 std::string replace_invalid_utf8(std::string_view text);
-
-/// Appends the UTF-8 form of `cp` (which must be <= U+10FFFF).
-void append_utf8(std::string& out, uint32_t cp);
 
 /// Length of a UTF-8 sequence as announced by its lead byte (1 for continuation bytes and
 /// invalid leads, so scanning always advances).
