@@ -1,0 +1,293 @@
+// The scheduler over real plugins: graphs built with core::Graph run on the reference backend
+// (alone, split over two reference devices, and after the sloppy test plugin), compared with
+// the same blocks computed here in plain double-precision C++; compiled-graph reuse, a KV cache
+// kept in state across runs, fallbacks reported through the log.
+#include "braid/plugins/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <random>
+
+#include "braid/plugins/registry.h"
+#include "test_paths.h"
+
+namespace braid::plugins {
+namespace {
+
+using core::DType;
+using core::Graph;
+using core::TensorId;
+
+std::vector<float> random_values(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-scale, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(gen);
+  return v;
+}
+
+template <typename T>
+std::span<const std::byte> bytes_of(const std::vector<T>& v) {
+  return std::as_bytes(std::span<const T>(v));
+}
+
+void expect_close(const std::vector<float>& got, const std::vector<double>& want, double tol) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_NEAR(got[i], want[i], tol * std::max(1.0, std::fabs(want[i]))) << "element " << i;
+  }
+}
+
+// ---- plain C++ versions of the blocks ---------------------------------------------------------
+
+// y[m][n] = sum_k x[m][k] w[n][k]
+std::vector<double> matmul(const std::vector<double>& x, const std::vector<float>& w, int64_t k) {
+  const int64_t m = static_cast<int64_t>(x.size()) / k, n = static_cast<int64_t>(w.size()) / k;
+  std::vector<double> y(m * n);
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double s = 0;
+      for (int64_t t = 0; t < k; ++t) s += x[i * k + t] * w[j * k + t];
+      y[i * n + j] = s;
+    }
+  }
+  return y;
+}
+
+struct Mlp {
+  int64_t n_embd = 16, n_ff = 24;
+  std::vector<float> norm = random_values(16, 1), gate = random_values(24 * 16, 2),
+                     up = random_values(24 * 16, 3), down = random_values(16 * 24, 4, 0.3f);
+
+  // out = x + down(silu(gate(n)) * up(n)), n = rms_norm(x) * norm
+  TensorId build(Graph& g, int64_t n_tokens) const {
+    const TensorId x = g.input("x", DType::F32, {n_tokens, n_embd});
+    const TensorId h = g.rms_norm(
+        x, g.weight("ffn_norm.weight", DType::F32, {n_embd}, bytes_of(norm)), 1e-5f, "ffn_norm");
+    const TensorId gt = g.matmul(
+        h, g.weight("ffn_gate.weight", DType::F32, {n_ff, n_embd}, bytes_of(gate)), {}, "gate");
+    const TensorId u =
+        g.matmul(h, g.weight("ffn_up.weight", DType::F32, {n_ff, n_embd}, bytes_of(up)), {}, "up");
+    const TensorId a = g.swiglu(gt, u, "act");
+    const TensorId d = g.matmul(
+        a, g.weight("ffn_down.weight", DType::F32, {n_embd, n_ff}, bytes_of(down)), {}, "down");
+    const TensorId out = g.add(x, d, "out");
+    g.mark_output(out);
+    return out;
+  }
+
+  std::vector<double> expected(const std::vector<float>& x) const {
+    const int64_t m = static_cast<int64_t>(x.size()) / n_embd;
+    std::vector<double> h(x.size());
+    for (int64_t i = 0; i < m; ++i) {
+      double ss = 0;
+      for (int64_t j = 0; j < n_embd; ++j) ss += double(x[i * n_embd + j]) * x[i * n_embd + j];
+      const double r = 1.0 / std::sqrt(ss / n_embd + 1e-5);
+      for (int64_t j = 0; j < n_embd; ++j) h[i * n_embd + j] = x[i * n_embd + j] * r * norm[j];
+    }
+    const std::vector<double> g = matmul(h, gate, n_embd), u = matmul(h, up, n_embd);
+    std::vector<double> a(g.size());
+    for (size_t i = 0; i < a.size(); ++i) a[i] = g[i] / (1.0 + std::exp(-g[i])) * u[i];
+    std::vector<double> out = matmul(a, down, n_ff);
+    for (size_t i = 0; i < out.size(); ++i) out[i] += x[i];
+    return out;
+  }
+};
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const Registry registry = Registry::discover({test::binary_dir()});
+    for (auto* slot : {&reference_, &reference2_}) {
+      auto selected = registry.select("reference");
+      ASSERT_TRUE(selected.ok()) << selected.status().to_string();
+      *slot = std::move(selected->device);
+    }
+  }
+  SchedulerOptions capture_log() {
+    SchedulerOptions options;
+    options.log = [this](std::string_view line) { log_.emplace_back(line); };
+    return options;
+  }
+  bool logged(const std::string& needle) const {
+    for (const std::string& line : log_) {
+      if (line.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+  std::unique_ptr<Device> reference_, reference2_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(SchedulerTest, MlpBlockOnTheReferenceMatchesPlainCpp) {
+  auto scheduler = Scheduler::create({reference_.get()}, capture_log());
+  ASSERT_TRUE(scheduler.ok());
+  Scheduler& s = **scheduler;
+  const Mlp mlp;
+  const std::vector<float> x = random_values(3 * 16, 10);
+  Graph g;
+  mlp.build(g, 3);
+  ASSERT_TRUE(g.status().is_ok()) << g.status().to_string();
+  const HostInput inputs[] = {{"x", bytes_of(x)}};
+  ASSERT_TRUE(s.run(g, inputs).is_ok());
+  auto out = s.read("out");
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  expect_close(*out, mlp.expected(x), 1e-5);
+  EXPECT_EQ(s.compile_count(), 1u);
+  EXPECT_EQ(s.placement(g), std::vector<size_t>(6, 0));
+  EXPECT_TRUE(log_.size() >= 1 && logged("compiled 6 nodes on reference"));
+  EXPECT_FALSE(logged("declines"));  // nothing fell back
+}
+
+TEST_F(SchedulerTest, SameShapesReuseCompiledGraphsAndNewInputsGiveNewResults) {
+  auto scheduler = Scheduler::create({reference_.get()});
+  ASSERT_TRUE(scheduler.ok());
+  Scheduler& s = **scheduler;
+  const Mlp mlp;
+  for (uint32_t step = 0; step < 3; ++step) {
+    Graph g;  // rebuilt every step, as a decode loop does
+    mlp.build(g, 2);
+    const std::vector<float> x = random_values(2 * 16, 20 + step);
+    const HostInput inputs[] = {{"x", bytes_of(x)}};
+    ASSERT_TRUE(s.run(g, inputs).is_ok());
+    auto out = s.read("out");
+    ASSERT_TRUE(out.ok());
+    expect_close(*out, mlp.expected(x), 1e-5);
+    EXPECT_EQ(s.compile_count(), 1u) << "step " << step;
+    EXPECT_EQ(s.plan_count(), 1u);
+  }
+  Graph longer;
+  mlp.build(longer, 5);
+  const std::vector<float> x5 = random_values(5 * 16, 30);
+  const HostInput inputs[] = {{"x", bytes_of(x5)}};
+  ASSERT_TRUE(s.run(longer, inputs).is_ok());
+  EXPECT_EQ(s.compile_count(), 2u);  // another shape, another compile
+  EXPECT_EQ(s.plan_count(), 2u);
+  expect_close(*s.read("out"), mlp.expected(x5), 1e-5);
+}
+
+TEST_F(SchedulerTest, AFilteredDeviceSplitsTheGraphAndTensorsCrossBothWays) {
+  SchedulerOptions options = capture_log();
+  Device* first = reference_.get();
+  options.decline = [first](const Device& d, const Graph& g, uint32_t n) -> std::string {
+    return &d == first && g.nodes()[n].op == BRAID_OP_SWIGLU ? "kept off by the test" : "";
+  };
+  auto scheduler = Scheduler::create({reference_.get(), reference2_.get()}, std::move(options));
+  ASSERT_TRUE(scheduler.ok());
+  Scheduler& s = **scheduler;
+  const Mlp mlp;
+  Graph g;
+  mlp.build(g, 4);
+  const std::vector<float> x = random_values(4 * 16, 40);
+  const HostInput inputs[] = {{"x", bytes_of(x)}};
+  ASSERT_TRUE(s.run(g, inputs).is_ok());
+  expect_close(*s.read("out"), mlp.expected(x), 1e-5);
+  EXPECT_EQ(s.placement(g), (std::vector<size_t>{0, 0, 0, 1, 0, 0}));
+  EXPECT_EQ(s.compile_count(), 3u);  // [norm, gate, up] [swiglu] [down, add]
+  EXPECT_TRUE(
+      logged("node 3 'act' (swiglu): reference declines (kept off by the test); runs on "
+             "reference"));
+  EXPECT_TRUE(logged("'gate' (384 bytes) is copied from reference to reference"));
+  EXPECT_TRUE(logged("'act' (384 bytes) is copied from reference to reference"));
+}
+
+TEST_F(SchedulerTest, FallbackFromADecliningPluginIsReportedAndRunsElsewhere) {
+  const Registry bad = Registry::discover({BRAID_TEST_BAD_PLUGIN_DIR});
+  auto sloppy = bad.select("sloppy");
+  ASSERT_TRUE(sloppy.ok()) << sloppy.status().to_string();
+  auto scheduler = Scheduler::create({sloppy->device.get(), reference_.get()}, capture_log());
+  ASSERT_TRUE(scheduler.ok());
+  Scheduler& s = **scheduler;
+  Graph g;
+  const TensorId a = g.input("a", DType::F32, {2, 8});
+  const TensorId b = g.input("b", DType::F32, {2, 8});
+  const TensorId prod = g.mul(a, b, "prod");  // sloppy declines mul
+  const TensorId act = g.silu(prod, "act");   // sloppy accepts silu (and spoils element 0)
+  g.mark_output(prod);
+  g.mark_output(act);
+  const std::vector<float> av = random_values(16, 50, 2.0f), bv = random_values(16, 51, 2.0f);
+  const HostInput inputs[] = {{"a", bytes_of(av)}, {"b", bytes_of(bv)}};
+  ASSERT_TRUE(s.run(g, inputs).is_ok());
+  EXPECT_EQ(s.placement(g), (std::vector<size_t>{1, 0}));
+  EXPECT_TRUE(
+      logged("node 0 'prod' (mul): sloppy declines (sloppy does not multiply); runs on "
+             "reference"))
+      << (log_.empty() ? "" : log_[0]);
+  EXPECT_TRUE(logged("'prod' (64 bytes) is copied from reference to sloppy"));
+  auto prod_out = s.read("prod");
+  auto act_out = s.read("act");
+  ASSERT_TRUE(prod_out.ok() && act_out.ok());
+  for (size_t i = 0; i < 16; ++i) {
+    const double p = double(av[i]) * bv[i];
+    EXPECT_NEAR((*prod_out)[i], p, 1e-6);
+    // sloppy's silu writes NaN into element 0: proof that it, not the reference, ran it.
+    if (i == 0) {
+      EXPECT_TRUE(std::isnan((*act_out)[i]));
+    } else {
+      EXPECT_NEAR((*act_out)[i], p / (1 + std::exp(-p)), 1e-5);
+    }
+  }
+}
+
+TEST_F(SchedulerTest, NoDeviceForAnOpIsAnError) {
+  const Registry bad = Registry::discover({BRAID_TEST_BAD_PLUGIN_DIR});
+  auto sloppy = bad.select("sloppy");
+  ASSERT_TRUE(sloppy.ok());
+  auto scheduler = Scheduler::create({sloppy->device.get()});
+  ASSERT_TRUE(scheduler.ok());
+  Graph g;
+  g.mark_output(g.mul(g.input("a", DType::F32, {4}), g.input("b", DType::F32, {4}), "m"));
+  const core::Status status = (*scheduler)->prepare(g);
+  EXPECT_EQ(status.code(), core::StatusCode::NotSupported);
+  EXPECT_EQ(status.message(),
+            "[scheduler] node 0 'm' (mul): no device runs it: sloppy declines (sloppy does not "
+            "multiply)");
+}
+
+TEST_F(SchedulerTest, DebugLinesGoToStderrUnderBraidLogDebug) {
+  ::setenv("BRAID_LOG", "debug", 1);
+  auto scheduler = Scheduler::create({reference_.get()});
+  ::unsetenv("BRAID_LOG");
+  ASSERT_TRUE(scheduler.ok());
+  Graph g;
+  g.mark_output(g.silu(g.input("a", DType::F32, {4}), "y"));
+  ::testing::internal::CaptureStderr();
+  ASSERT_TRUE((*scheduler)->prepare(g).is_ok());
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("[scheduler] compiled 1 nodes on reference"), std::string::npos) << err;
+}
+
+TEST_F(SchedulerTest, RunAndReadMistakesAreErrors) {
+  auto scheduler = Scheduler::create({reference_.get()});
+  ASSERT_TRUE(scheduler.ok());
+  Scheduler& s = **scheduler;
+  EXPECT_EQ(Scheduler::create({}).status().code(), core::StatusCode::InvalidArgument);
+  Graph g;
+  g.mark_output(g.silu(g.input("a", DType::F32, {4}), "y"));
+  EXPECT_EQ(s.read("y").status().code(), core::StatusCode::InvalidArgument);  // no run yet
+  const std::vector<float> four(4, 1.0f), three(3, 1.0f);
+  EXPECT_NE(s.run(g, {}).message().find("input 'a' is missing"), std::string::npos);
+  const HostInput short_input[] = {{"a", bytes_of(three)}};
+  EXPECT_NE(s.run(g, short_input).message().find("input 'a' has 12 bytes, the graph needs 16"),
+            std::string::npos);
+  const HostInput unknown[] = {{"a", bytes_of(four)}, {"b", bytes_of(four)}};
+  EXPECT_NE(s.run(g, unknown).message().find("'b' is not an input"), std::string::npos);
+  const HostInput good[] = {{"a", bytes_of(four)}};
+  ASSERT_TRUE(s.run(g, good).is_ok());
+  EXPECT_EQ(s.read("nope").status().code(), core::StatusCode::NotFound);
+  std::vector<std::byte> small(3);
+  EXPECT_EQ(s.read("y", small).code(), core::StatusCode::InvalidArgument);
+  EXPECT_NEAR((*s.read("y"))[0], 1.0 / (1.0 + std::exp(-1.0)), 1e-6);
+
+  Graph broken;
+  broken.add(broken.input("p", DType::F32, {3}), broken.input("q", DType::F32, {2}));
+  const core::Status status = s.prepare(broken);
+  EXPECT_EQ(status.code(), core::StatusCode::InvalidArgument);
+  EXPECT_EQ(status.message().rfind("[scheduler] the graph failed to build: [graph] add", 0), 0u)
+      << status.message();
+}
+
+}  // namespace
+}  // namespace braid::plugins
