@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <random>
@@ -93,6 +94,94 @@ struct Mlp {
     std::vector<double> out = matmul(a, down, n_ff);
     for (size_t i = 0; i < out.size(); ++i) out[i] += x[i];
     return out;
+  }
+};
+
+// One attention layer with a KV cache in state: q/k/v projections, rope (half split) on q and
+// k, k and v appended to the caches with set_rows at the tokens' slots, causal grouped-query
+// attention over the valid rows, output projection.
+struct AttentionLayer {
+  static constexpr int64_t kEmbd = 32, kHead = 4, kHeadKv = 2, kDim = 8, kCtx = 16;
+  std::vector<float> wq = random_values(kEmbd * kEmbd, 60, 0.5f),
+                     wk = random_values(kHeadKv * kDim * kEmbd, 61, 0.5f),
+                     wv = random_values(kHeadKv * kDim * kEmbd, 62, 0.5f),
+                     wo = random_values(kEmbd * kEmbd, 63, 0.5f);
+  // The host's own cache, rope'd keys and values of every position seen so far.
+  std::vector<double> cache_k = std::vector<double>(kCtx * kHeadKv * kDim, 0.0);
+  std::vector<double> cache_v = cache_k;
+
+  void build(Graph& g, int64_t n) const {
+    const TensorId x = g.input("x", DType::F32, {n, kEmbd});
+    const TensorId pos = g.input("pos", DType::I32, {n});
+    const TensorId n_valid = g.input("n_valid", DType::I32, {1});
+    auto w = [&](const char* name, const std::vector<float>& data, int64_t rows) {
+      return g.weight(name, DType::F32, {rows, kEmbd}, bytes_of(data));
+    };
+    const TensorId q =
+        g.reshape(g.matmul(x, w("wq", wq, kEmbd), {}, "q_proj"), {n, kHead, kDim}, "q");
+    const TensorId k =
+        g.reshape(g.matmul(x, w("wk", wk, kHeadKv * kDim), {}, "k_proj"), {n, kHeadKv, kDim}, "k");
+    const TensorId v =
+        g.reshape(g.matmul(x, w("wv", wv, kHeadKv * kDim), {}, "v_proj"), {n, kHeadKv, kDim}, "v");
+    const TensorId qr = g.rope(q, pos, core::RopeOptions{}, {}, "q_rope");
+    const TensorId kr = g.rope(k, pos, core::RopeOptions{}, {}, "k_rope");
+    const TensorId ck = g.set_rows(g.state("cache_k", DType::F32, {kCtx, kHeadKv, kDim}), kr, pos);
+    const TensorId cv = g.set_rows(g.state("cache_v", DType::F32, {kCtx, kHeadKv, kDim}), v, pos);
+    core::AttentionOptions options;
+    options.positions = pos;
+    options.n_valid = n_valid;
+    options.causal = true;
+    const TensorId att = g.attention(qr, ck, cv, options, "att");
+    const TensorId out =
+        g.matmul(g.reshape(att, {n, kEmbd}, "att_flat"), w("wo", wo, kEmbd), {}, "out");
+    g.mark_output(out);
+  }
+
+  static void rope(double* head, int64_t pos) {
+    for (int64_t i = 0; i < kDim / 2; ++i) {
+      const double theta = pos * std::pow(10000.0, -2.0 * i / kDim);
+      const double x0 = head[i], x1 = head[i + kDim / 2];
+      head[i] = x0 * std::cos(theta) - x1 * std::sin(theta);
+      head[i + kDim / 2] = x0 * std::sin(theta) + x1 * std::cos(theta);
+    }
+  }
+
+  // The layer's output for tokens x at positions first..first+n-1, updating the host cache.
+  std::vector<double> step(const std::vector<float>& x, int64_t first) {
+    const std::vector<double> xd(x.begin(), x.end());
+    const int64_t n = static_cast<int64_t>(x.size()) / kEmbd;
+    std::vector<double> q = matmul(xd, wq, kEmbd), k = matmul(xd, wk, kEmbd),
+                        v = matmul(xd, wv, kEmbd);
+    for (int64_t t = 0; t < n; ++t) {
+      for (int64_t h = 0; h < kHead; ++h) rope(&q[(t * kHead + h) * kDim], first + t);
+      for (int64_t h = 0; h < kHeadKv; ++h) rope(&k[(t * kHeadKv + h) * kDim], first + t);
+      std::copy_n(&k[t * kHeadKv * kDim], kHeadKv * kDim, &cache_k[(first + t) * kHeadKv * kDim]);
+      std::copy_n(&v[t * kHeadKv * kDim], kHeadKv * kDim, &cache_v[(first + t) * kHeadKv * kDim]);
+    }
+    std::vector<double> att(n * kEmbd, 0.0);
+    const double scale = 1.0 / std::sqrt(double(kDim));
+    for (int64_t t = 0; t < n; ++t) {
+      for (int64_t h = 0; h < kHead; ++h) {
+        const int64_t hk = h / (kHead / kHeadKv);
+        std::vector<double> w(first + t + 1);
+        double max = -INFINITY, sum = 0;
+        for (int64_t j = 0; j <= first + t; ++j) {
+          double dot = 0;
+          for (int64_t d = 0; d < kDim; ++d) {
+            dot += q[(t * kHead + h) * kDim + d] * cache_k[(j * kHeadKv + hk) * kDim + d];
+          }
+          w[j] = dot * scale;
+          max = std::max(max, w[j]);
+        }
+        for (double& e : w) sum += (e = std::exp(e - max));
+        for (int64_t j = 0; j <= first + t; ++j) {
+          for (int64_t d = 0; d < kDim; ++d) {
+            att[(t * kHead + h) * kDim + d] += w[j] / sum * cache_v[(j * kHeadKv + hk) * kDim + d];
+          }
+        }
+      }
+    }
+    return matmul(att, wo, kEmbd);
   }
 };
 
@@ -191,6 +280,56 @@ TEST_F(SchedulerTest, AFilteredDeviceSplitsTheGraphAndTensorsCrossBothWays) {
              "reference"));
   EXPECT_TRUE(logged("'gate' (384 bytes) is copied from reference to reference"));
   EXPECT_TRUE(logged("'act' (384 bytes) is copied from reference to reference"));
+}
+
+TEST_F(SchedulerTest, AttentionWithAKvCacheInStateAcrossRuns) {
+  auto scheduler = Scheduler::create({reference_.get()});
+  ASSERT_TRUE(scheduler.ok());
+  Scheduler& s = **scheduler;
+  AttentionLayer layer;
+  int64_t first = 0;
+  // A prompt of 3 tokens, then three single-token decode steps on the same compiled graph.
+  for (const int64_t n : {3, 1, 1, 1}) {
+    SCOPED_TRACE(core::str_cat("tokens ", first, "..", first + n - 1));
+    Graph g;
+    layer.build(g, n);
+    ASSERT_TRUE(g.status().is_ok()) << g.status().to_string();
+    const std::vector<float> x = random_values(n * AttentionLayer::kEmbd, 70 + first);
+    std::vector<int32_t> pos(n);
+    for (int64_t t = 0; t < n; ++t) pos[t] = static_cast<int32_t>(first + t);
+    const std::vector<int32_t> n_valid = {static_cast<int32_t>(first + n)};
+    const HostInput inputs[] = {
+        {"x", bytes_of(x)}, {"pos", bytes_of(pos)}, {"n_valid", bytes_of(n_valid)}};
+    ASSERT_TRUE(s.run(g, inputs).is_ok());
+    auto out = s.read("out");
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    expect_close(*out, layer.step(x, first), 1e-5);
+    first += n;
+  }
+  EXPECT_EQ(s.plan_count(), 2u);  // the prompt's shapes and the decode step's
+  EXPECT_EQ(s.compile_count(), 2u);
+
+  // The cache holds the rope'd keys of positions 0..5 and zeros after them.
+  std::vector<float> cache(AttentionLayer::kCtx * AttentionLayer::kHeadKv * AttentionLayer::kDim);
+  ASSERT_TRUE(s.read_state("cache_k", std::as_writable_bytes(std::span<float>(cache))).is_ok());
+  expect_close(cache, layer.cache_k, 1e-5);
+
+  // write_state replaces it: after zeroing the values cache, attention outputs are zeros.
+  const std::vector<float> zeros(cache.size(), 0.0f);
+  ASSERT_TRUE(s.write_state("cache_v", bytes_of(zeros)).is_ok());
+  Graph g;
+  layer.build(g, 1);
+  const std::vector<float> x = random_values(AttentionLayer::kEmbd, 99);
+  const std::vector<int32_t> pos = {0}, n_valid = {1};
+  // Position 0 again: its own v row is written back by set_rows, the rest stays zero.
+  const HostInput inputs[] = {
+      {"x", bytes_of(x)}, {"pos", bytes_of(pos)}, {"n_valid", bytes_of(n_valid)}};
+  ASSERT_TRUE(s.run(g, inputs).is_ok());
+  std::fill(layer.cache_v.begin(), layer.cache_v.end(), 0.0);
+  expect_close(*s.read("out"), layer.step(x, 0), 1e-5);
+  EXPECT_EQ(s.compile_count(), 2u);
+  EXPECT_EQ(s.write_state("cache_v", bytes_of(pos)).code(), core::StatusCode::InvalidArgument);
+  EXPECT_EQ(s.read_state("nope", {}).code(), core::StatusCode::NotFound);
 }
 
 TEST_F(SchedulerTest, FallbackFromADecliningPluginIsReportedAndRunsElsewhere) {
