@@ -110,7 +110,7 @@ core::Status Scheduler::prepare(const core::Graph& graph) {
 
 core::Status Scheduler::run(const core::Graph& graph, std::span<const HostInput> inputs) {
   BRAID_TRY(prepare(graph));
-  const detail::Plan& plan = *plans_.find(graph.signature())->second;
+  detail::Plan& plan = *plans_.find(graph.signature())->second;
   last_run_ = nullptr;
   for (const HostInput& in : inputs) {
     const core::TensorId id = graph.find(in.name);
@@ -136,7 +136,7 @@ core::Status Scheduler::run(const core::Graph& graph, std::span<const HostInput>
   }
   for (Device* device : devices_) BRAID_TRY(device->synchronize());
   // Segments run in order; each waits for the previous one's results through the transfers.
-  std::byte* staging = const_cast<std::byte*>(plan.staging.data());
+  std::byte* staging = plan.staging.data();
   for (const detail::Segment& seg : plan.segments) {
     for (const detail::Transfer& t : seg.before) {
       BRAID_TRY(devices_[t.src_device]->download(*t.src, 0, staging, t.bytes));

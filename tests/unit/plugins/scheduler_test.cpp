@@ -228,6 +228,7 @@ TEST_F(SchedulerTest, MlpBlockOnTheReferenceMatchesPlainCpp) {
   EXPECT_EQ(s.placement(g), std::vector<size_t>(6, 0));
   EXPECT_TRUE(log_.size() >= 1 && logged("compiled 6 nodes on reference"));
   EXPECT_FALSE(logged("declines"));  // nothing fell back
+  EXPECT_FALSE(logged("uploaded"));  // the reference reads host weights in place (wrap_host)
 }
 
 TEST_F(SchedulerTest, SameShapesReuseCompiledGraphsAndNewInputsGiveNewResults) {
@@ -330,6 +331,41 @@ TEST_F(SchedulerTest, AttentionWithAKvCacheInStateAcrossRuns) {
   EXPECT_EQ(s.compile_count(), 2u);
   EXPECT_EQ(s.write_state("cache_v", bytes_of(pos)).code(), core::StatusCode::InvalidArgument);
   EXPECT_EQ(s.read_state("nope", {}).code(), core::StatusCode::NotFound);
+}
+
+TEST_F(SchedulerTest, AStateStaysOnTheDeviceOfItsFirstUser) {
+  Device* first = reference_.get();
+  uint32_t declined_op = BRAID_OP_SET_ROWS;
+  SchedulerOptions options = capture_log();
+  options.decline = [&](const Device& d, const Graph& g, uint32_t n) -> std::string {
+    return &d == first && g.nodes()[n].op == declined_op ? "not here" : "";
+  };
+  auto scheduler = Scheduler::create({reference_.get(), reference2_.get()}, options);
+  ASSERT_TRUE(scheduler.ok());
+  Graph g;
+  const TensorId cache = g.state("cache", DType::F32, {4, 2});
+  const TensorId rows = g.input("rows", DType::I32, {1});
+  const TensorId src = g.input("src", DType::F32, {1, 2});
+  g.set_rows(cache, src, rows);  // declined on the first device: the cache lives on the second
+  g.mark_output(g.scale(cache, 2.0f, 0.0f, "doubled"));  // so this runs there too
+  const std::vector<float> value = {3.0f, -1.0f};
+  const std::vector<int32_t> row = {2};
+  const HostInput inputs[] = {{"rows", bytes_of(row)}, {"src", bytes_of(value)}};
+  ASSERT_TRUE((*scheduler)->run(g, inputs).is_ok());
+  EXPECT_EQ((*scheduler)->placement(g), (std::vector<size_t>{1, 1}));
+  EXPECT_TRUE(logged("node 1 'doubled' (scale): runs on reference, where state 'cache' lives"));
+  EXPECT_EQ(*(*scheduler)->read("doubled"), (std::vector<float>{0, 0, 0, 0, 6, -2, 0, 0}));
+
+  // A later user that the state's device declines has nowhere to go: the first device takes
+  // set_rows (so the cache lives there) but declines scale.
+  declined_op = BRAID_OP_SCALE;
+  auto pinned = Scheduler::create({reference_.get(), reference2_.get()}, options);
+  ASSERT_TRUE(pinned.ok());
+  const core::Status status = (*pinned)->prepare(g);
+  EXPECT_EQ(status.code(), core::StatusCode::NotSupported);
+  EXPECT_EQ(status.message(),
+            "[scheduler] node 1 'doubled' (scale) uses state 'cache', which lives on reference: "
+            "reference declines (not here)");
 }
 
 TEST_F(SchedulerTest, FallbackFromADecliningPluginIsReportedAndRunsElsewhere) {

@@ -85,7 +85,6 @@ class Scheduler {
   size_t plan_count() const { return plans_.size(); }
 
  private:
-  friend struct detail::Plan;
   Scheduler(std::vector<Device*> devices, SchedulerOptions options);
 
   struct Stored {
