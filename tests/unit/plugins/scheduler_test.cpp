@@ -368,6 +368,41 @@ TEST_F(SchedulerTest, AStateStaysOnTheDeviceOfItsFirstUser) {
             "reference declines (not here)");
 }
 
+TEST_F(SchedulerTest, ViewsReadInputsAndWriteIntoState) {
+  auto scheduler = Scheduler::create({reference_.get()});
+  ASSERT_TRUE(scheduler.ok());
+  Scheduler& s = **scheduler;
+  Graph g;
+  // The left half of each row of x, strided, scaled; and rows 1..2 of a cache written by copy.
+  const TensorId x = g.input("x", DType::F32, {3, 8});
+  const TensorId left = g.view(x, {3, 4}, {32, 4}, 0, "x.left");
+  g.mark_output(g.scale(left, -1.0f, 0.5f, "neg_left"));
+  const TensorId cache = g.state("cache", DType::F16, {4, 2, 4});
+  const TensorId rows = g.view(cache, {2, 2, 4}, {16, 8, 2}, 16, "cache.rows_1_2");
+  g.copy(g.input("kv", DType::F32, {2, 2, 4}), rows);
+  g.mark_output(cache);
+  ASSERT_TRUE(g.status().is_ok()) << g.status().to_string();
+  const std::vector<float> xv = random_values(24, 80),
+                           kv = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  const HostInput inputs[] = {{"x", bytes_of(xv)}, {"kv", bytes_of(kv)}};
+  ASSERT_TRUE(s.run(g, inputs).is_ok());
+  auto neg = s.read("neg_left");
+  ASSERT_TRUE(neg.ok());
+  std::vector<double> want;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 4; ++c) want.push_back(-xv[r * 8 + c] + 0.5);
+  }
+  expect_close(*neg, want, 1e-6);
+  // The cache is F16: small integers are exact. Rows 0 and 3 stay zero.
+  std::vector<uint16_t> half(32);
+  ASSERT_TRUE(s.read("cache", std::as_writable_bytes(std::span<uint16_t>(half))).is_ok());
+  EXPECT_EQ(half[0], 0u);
+  EXPECT_EQ(half[8], 0x3C00u);   // 1.0
+  EXPECT_EQ(half[23], 0x4C00u);  // 16.0
+  EXPECT_EQ(half[24], 0u);
+  EXPECT_EQ(s.read("cache").status().code(), core::StatusCode::NotSupported);  // not F32
+}
+
 TEST_F(SchedulerTest, FallbackFromADecliningPluginIsReportedAndRunsElsewhere) {
   const Registry bad = Registry::discover({BRAID_TEST_BAD_PLUGIN_DIR});
   auto sloppy = bad.select("sloppy");
