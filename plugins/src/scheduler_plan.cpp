@@ -274,6 +274,9 @@ core::Result<std::unique_ptr<detail::Plan>> Scheduler::build_plan(const core::Gr
       auto it = std::find_if(placed.begin(), placed.end(),
                              [&](const auto& e) { return e.first.first == int32_t(t); });
       out.device = it != placed.end() ? it->first.second : 0;
+      if (const Stored* st = find_state(gt.name); st && gt.kind == TensorKind::State) {
+        out.device = st->device;  // a state no node of this graph touches stays where it is
+      }
       BRAID_ASSIGN_OR_RETURN(out.buffer, storage(static_cast<int32_t>(t), out.device));
     }
     plan->outputs.push_back(std::move(out));

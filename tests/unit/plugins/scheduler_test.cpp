@@ -356,6 +356,15 @@ TEST_F(SchedulerTest, AStateStaysOnTheDeviceOfItsFirstUser) {
   EXPECT_TRUE(logged("node 1 'doubled' (scale): runs on reference, where state 'cache' lives"));
   EXPECT_EQ(*(*scheduler)->read("doubled"), (std::vector<float>{0, 0, 0, 0, 6, -2, 0, 0}));
 
+  // A later graph that only reads the cache out finds it where it lives.
+  Graph only;
+  only.mark_output(only.state("cache", DType::F32, {4, 2}));
+  only.mark_output(only.silu(only.input("z", DType::F32, {1}), "z_act"));
+  const std::vector<float> z = {0.0f};
+  const HostInput z_in[] = {{"z", bytes_of(z)}};
+  ASSERT_TRUE((*scheduler)->run(only, z_in).is_ok());
+  EXPECT_EQ(*(*scheduler)->read("cache"), (std::vector<float>{0, 0, 0, 0, 3, -1, 0, 0}));
+
   // A later user that the state's device declines has nowhere to go: the first device takes
   // set_rows (so the cache lives there) but declines scale.
   declined_op = BRAID_OP_SCALE;
