@@ -48,7 +48,9 @@ core::Result<Buffer*> Scheduler::weight_buffer(const core::GraphTensor& t, size_
   stored.device = d;
   stored.bytes = t.data.size();
   stored.dtype = t.dtype;
-  core::Result<Buffer> wrapped = device.wrap_host(t.data.data(), t.data.size());
+  core::Result<Buffer> wrapped =
+      options_.weights_in_place ? device.wrap_host(t.data.data(), t.data.size())
+                                : core::Result<Buffer>(core::not_supported("copies asked for"));
   if (wrapped.ok()) {
     stored.buffer = std::make_unique<Buffer>(std::move(wrapped).value());
   } else {

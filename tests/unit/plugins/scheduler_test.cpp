@@ -231,6 +231,31 @@ TEST_F(SchedulerTest, MlpBlockOnTheReferenceMatchesPlainCpp) {
   EXPECT_FALSE(logged("uploaded"));  // the reference reads host weights in place (wrap_host)
 }
 
+TEST_F(SchedulerTest, WeightsUploadedAsCopiesGiveTheSameResults) {
+  SchedulerOptions options = capture_log();
+  options.weights_in_place = false;
+  auto scheduler = Scheduler::create({reference_.get()}, std::move(options));
+  ASSERT_TRUE(scheduler.ok());
+  const Mlp mlp;
+  Graph g;
+  mlp.build(g, 2);
+  const std::vector<float> x = random_values(2 * 16, 15);
+  const HostInput inputs[] = {{"x", bytes_of(x)}};
+  ASSERT_TRUE((*scheduler)->run(g, inputs).is_ok());
+  expect_close(*(*scheduler)->read("out"), mlp.expected(x), 1e-5);
+  EXPECT_TRUE(logged("weight 'ffn_up.weight' (1536 bytes) uploaded to reference"));
+  // Uploaded once: a second graph with the same weights reuses the copies.
+  const size_t lines = log_.size();
+  Graph other;
+  mlp.build(other, 3);
+  const std::vector<float> x3 = random_values(3 * 16, 16);
+  const HostInput inputs3[] = {{"x", bytes_of(x3)}};
+  ASSERT_TRUE((*scheduler)->run(other, inputs3).is_ok());
+  expect_close(*(*scheduler)->read("out"), mlp.expected(x3), 1e-5);
+  for (size_t i = lines; i < log_.size(); ++i)
+    EXPECT_EQ(log_[i].find("uploaded"), std::string::npos);
+}
+
 TEST_F(SchedulerTest, SameShapesReuseCompiledGraphsAndNewInputsGiveNewResults) {
   auto scheduler = Scheduler::create({reference_.get()});
   ASSERT_TRUE(scheduler.ok());

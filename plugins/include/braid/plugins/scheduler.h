@@ -40,6 +40,9 @@ struct SchedulerOptions {
   /// `node_index` of `graph` (to keep ops off a device, and for tests). Unset: none.
   std::function<std::string(const Device& device, const core::Graph& graph, uint32_t node_index)>
       decline;
+  /// Weights are read in place (wrap_host) on devices that can; false uploads a copy to every
+  /// device, as happens anyway on devices that cannot read host memory.
+  bool weights_in_place = true;
 };
 
 namespace detail {
