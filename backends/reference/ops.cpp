@@ -57,6 +57,8 @@ void run_op(const OpArgs& args) {
       return run_copy(args);
     case BRAID_OP_SET_ROWS:
       return run_set_rows(args);
+    case BRAID_OP_RESHAPE:
+      return run_reshape(args);
     default:
       plugin::fail(BRAID_STATUS_INTERNAL, "[reference] node ", args.node_index, ": op ",
                    args.node->op, " has no kernel");

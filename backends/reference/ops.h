@@ -58,5 +58,6 @@ void run_concat(const OpArgs& args);
 void run_permute(const OpArgs& args);
 void run_copy(const OpArgs& args);
 void run_set_rows(const OpArgs& args);
+void run_reshape(const OpArgs& args);
 
 }  // namespace braid::reference

@@ -1,4 +1,5 @@
-// Ops that move data: concat, permute, copy with conversion, and row scatter.
+// Ops that move data: concat, permute, copy with conversion, row scatter and reshape.
+#include <cstring>
 #include <vector>
 
 #include "ops.h"
@@ -74,6 +75,14 @@ void run_set_rows(const OpArgs& args) {
     const std::vector<double> row(x.begin() + i * per_row, x.begin() + (i + 1) * per_row);
     write_all(dst.slice(rows[i]), row);
   }
+}
+
+void run_reshape(const OpArgs& args) {
+  // Both sides are contiguous (checked by the graph rules) with the same dtype and element
+  // count, so the storage bytes are the same sequence.
+  const View& src = args.src(0);
+  const int64_t bytes = abi::row_bytes(src.dtype, src.n_elements());
+  std::memcpy(args.out.data, src.data, static_cast<size_t>(bytes));
 }
 
 }  // namespace braid::reference

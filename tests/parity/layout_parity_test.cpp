@@ -110,6 +110,25 @@ TEST_P(LayoutParity, SetRowsIntoACache) {
   finish();
 }
 
+TEST_P(LayoutParity, ReshapeKeepsTheElementOrder) {
+  struct Case {
+    uint32_t dtype;
+    std::vector<int64_t> from, to;
+  };
+  const std::vector<Case> cases = {{kF32, {6, 4}, {24}},           {kF32, {2, 3, 4}, {4, 6}},
+                                   {abi::kF16, {5, 8}, {2, 4, 5}}, {kI32, {12}, {3, 2, 2}},
+                                   {abi::kQ8_0, {4, 64}, {8, 32}}, {kF32, {1, 7}, {7, 1}}};
+  for (const Case& rc : cases) {
+    OpCase c;
+    c.op = BRAID_OP_RESHAPE;
+    c.inputs = {HostTensor::random(rc.dtype, rc.from, 960, -50, 50)};
+    c.label = core::str_cat("reshape ", describe(*c.inputs[0]), " to ", rc.to.size(), " dims");
+    c.output = GraphTensor::output(rc.dtype, rc.to);
+    check(c, tolerance(c.op, rc.dtype));
+  }
+  finish();
+}
+
 // norm -> matmul (Q8_0) -> swiglu with a second matmul -> matmul (F16) + residual: the shape of
 // a transformer MLP block, with every intermediate left to the backend.
 GraphCase mlp_block(int64_t n_tokens, int64_t n_embd, int64_t n_ff) {

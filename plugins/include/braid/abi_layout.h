@@ -75,10 +75,10 @@ inline bool is_plain_type(uint32_t id) { return is_float_type(id) || id == kI32;
 /// Lower-case op name ("matmul", "rms_norm"), or "op 99".
 inline std::string op_name(uint32_t op) {
   static constexpr const char* kNames[] = {
-      "none",       "matmul",     "add",     "mul",       "scale",   "rms_norm",
-      "layer_norm", "rope",       "softmax", "attention", "silu",    "gelu",
-      "gelu_tanh",  "quick_gelu", "swiglu",  "get_rows",  "conv1d",  "conv2d",
-      "avg_pool2d", "concat",     "permute", "copy",      "set_rows"};
+      "none",       "matmul",     "add",     "mul",       "scale",    "rms_norm",
+      "layer_norm", "rope",       "softmax", "attention", "silu",     "gelu",
+      "gelu_tanh",  "quick_gelu", "swiglu",  "get_rows",  "conv1d",   "conv2d",
+      "avg_pool2d", "concat",     "permute", "copy",      "set_rows", "reshape"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == BRAID_OP_COUNT);
   return op < BRAID_OP_COUNT ? std::string(kNames[op])
                              : std::string("op ").append(std::to_string(op));

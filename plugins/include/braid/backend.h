@@ -159,6 +159,11 @@ typedef enum braid_op_kind {
    * in a buffer (rows not named keep their contents); src0 F32; dst F32, F16, BF16 or Q8_0; an
    * index outside [0, n_rows) fails the run; with repeated indices the last row written wins. */
   BRAID_OP_SET_ROWS = 22,
+  /* dst = src0 with another shape: the same dtype and element count, the elements in the same
+   * row-major order (a block type's innermost dims must both be whole blocks). src0 and dst are
+   * contiguous. No params. A backend may alias dst to src0's memory when dst is an
+   * intermediate; the host never writes src0 after the reshape in the same graph. */
+  BRAID_OP_RESHAPE = 23,
   BRAID_OP_COUNT
 } braid_op_kind;
 

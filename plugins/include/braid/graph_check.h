@@ -72,7 +72,7 @@ inline Arity op_arity(uint32_t op) {
     case BRAID_OP_ATTENTION:
       return {6, 0b111};
     default:
-      return {1, 0b1};  // scale, the activations, avg_pool2d, permute, copy
+      return {1, 0b1};  // scale, the activations, avg_pool2d, permute, copy, reshape
   }
 }
 
@@ -377,6 +377,11 @@ inline std::string infer_op(const NodeChecker& c, const braid_node_desc& node, O
       *out = same_as(a, {kF32, kF16, kBF16, kQ8_0});
       return {};
     }
+    case BRAID_OP_RESHAPE:
+      if (!is_contiguous(a)) return cat("src0 ", describe(a), " must be contiguous");
+      // The output's shape is the host's choice; check_node compares only the element count.
+      *out = same_as(a, {a.dtype});
+      return {};
     default:
       return cat("unknown op ", node.op);
   }
@@ -446,6 +451,18 @@ inline std::string check_node(const braid_graph_desc& graph, uint32_t node_index
   if (!error.empty()) return cat(where, "output (tensor ", node.output, "): ", error);
   // SET_ROWS writes into a table of any row count: only the trailing dims must agree.
   const uint32_t first = node.op == BRAID_OP_SET_ROWS ? 1 : 0;
+  if (node.op == BRAID_OP_RESHAPE) {
+    const braid_tensor_desc& src = graph.tensors[node.inputs[0]];
+    if (n_elements(dst) != n_elements(src)) {
+      return cat(where, "output ", describe(dst), " must have the ", n_elements(src),
+                 " elements of src0 ", describe(src));
+    }
+    if (dst.dtype != src.dtype) {
+      return cat(where, "output ", describe(dst), ": dtype must be ", dtype_name(src.dtype));
+    }
+    if (!is_contiguous(dst)) return cat(where, "output ", describe(dst), " must be contiguous");
+    return {};
+  }
   bool shape_ok = dst.rank == rule.rank;
   for (uint32_t i = first; shape_ok && i < rule.rank; ++i) shape_ok = dst.shape[i] == rule.shape[i];
   if (!shape_ok) {

@@ -36,4 +36,5 @@ TEST(BackendAbi, Version1SizesOn64BitTargets) {
   EXPECT_EQ(sizeof(braid_device_info), 408u);
   EXPECT_EQ(sizeof(braid_device_options), 8u);
   EXPECT_EQ(static_cast<int>(BRAID_OP_SET_ROWS), 22);
+  EXPECT_EQ(static_cast<int>(BRAID_OP_RESHAPE), 23);
 }

@@ -280,6 +280,13 @@ TEST(GraphCheck, OpRules) {
       {{tensor(kF32, {3, 64}), tensor(kQ4_0, {3, 64})},
        node(BRAID_OP_COPY, {0}, 1),
        "dtype must be F32, F16, BF16, Q8_0"},
+      {{tensor(kQ8_0, {4, 64}), tensor(kQ8_0, {8, 32})}, node(BRAID_OP_RESHAPE, {0}, 1), ""},
+      {{tensor(kF32, {4, 6}), tensor(kF32, {5, 5})},
+       node(BRAID_OP_RESHAPE, {0}, 1),
+       "must have the 24 elements of src0"},
+      {{tensor(kF32, {4, 6}), tensor(kF16, {24})},
+       node(BRAID_OP_RESHAPE, {0}, 1),
+       "dtype must be F32"},
   };
   for (const Case& c : cases) {
     Graph g;
