@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "isa/isa_kernels.h"
+#include "kernel_checks.h"
 
 namespace braid::cpu {
 namespace {

@@ -6,9 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "braid/cpu/cpu_features.h"
+
+namespace braid::cpu {
+/// Prints a path's name in failure messages ("avx2").
+inline void PrintTo(Isa isa, std::ostream* os) { *os << isa_name(isa); }
+}  // namespace braid::cpu
 
 namespace braid::cpu::test {
 

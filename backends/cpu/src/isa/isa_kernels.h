@@ -1,35 +1,21 @@
-// The entry points each instruction-set path implements (isa/*_avx512.cpp, isa/*_avx2.cpp), and
-// the dispatch to the active one. Arguments are validated by the public functions before they get
-// here: these trust their inputs.
+// The entry points each instruction-set path implements (isa/*_avx512.cpp, isa/*_avx2.cpp; the
+// list is kernel_decls.inc), and the dispatch to the active one.
 #pragma once
 
 #include <cstdint>
 
 #include "braid/cpu/cpu_features.h"
+#include "braid/cpu/elementwise.h"
 #include "braid/cpu/quant_matmul.h"
+#include "braid/cpu/rope.h"
 
-#define BRAID_CPU_DECLARE_ISA_KERNELS(ns)                    \
-  namespace braid::cpu::ns {                                 \
-  void quantize_activations(const float* x,                  \
-                            int64_t ldx,                     \
-                            const QuantizedActivations& out, \
-                            int n_threads);                  \
-  void quant_matmul_repacked(const RepackedView& w,          \
-                             const QuantizedActivations& a,  \
-                             const float* bias,              \
-                             float* y,                       \
-                             int64_t ldy,                    \
-                             int n_threads);                 \
-  void quant_matmul_rows(const GgufMatrix& w,                \
-                         const QuantizedActivations& a,      \
-                         const float* bias,                  \
-                         float* y,                           \
-                         int64_t ldy,                        \
-                         int n_threads);                     \
-  }
+namespace braid::cpu::avx512 {
+#include "isa/kernel_decls.inc"
+}  // namespace braid::cpu::avx512
 
-BRAID_CPU_DECLARE_ISA_KERNELS(avx512)
-BRAID_CPU_DECLARE_ISA_KERNELS(avx2)
+namespace braid::cpu::avx2 {
+#include "isa/kernel_decls.inc"
+}  // namespace braid::cpu::avx2
 
 /// Calls ns::fn(args...) for the active path; the caller has checked active_isa() != None.
 #define BRAID_CPU_DISPATCH(fn, ...)                                                                \

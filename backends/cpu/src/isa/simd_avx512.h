@@ -9,6 +9,7 @@
 // undefined pass-through operand, GCC bug 105593); silence it for the intrinsic headers only.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
@@ -33,6 +34,9 @@ inline __mmask16 lane_mask(int n) {
   return n >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << n) - 1u);
 }
 
+inline F32 lane_index() {
+  return {_mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)};
+}
 inline F32 zero() { return {_mm512_setzero_ps()}; }
 inline F32 set1(float x) { return {_mm512_set1_ps(x)}; }
 inline F32 load(const float* p) { return {_mm512_loadu_ps(p)}; }
@@ -69,6 +73,8 @@ inline F32 round_nearest(F32 a) {
 inline F32 select_lt(F32 a, F32 b, F32 x, F32 y) {
   return {_mm512_mask_blend_ps(_mm512_cmp_ps_mask(a.v, b.v, _CMP_LT_OQ), y.v, x.v)};
 }
+/// Lanes (0,1), (2,3), … swapped.
+inline F32 swap_pairs(F32 a) { return {_mm512_permute_ps(a.v, 0xb1)}; }
 inline float reduce_add(F32 a) { return _mm512_reduce_add_ps(a.v); }
 inline float reduce_max(F32 a) { return _mm512_reduce_max_ps(a.v); }
 inline float first_lane(F32 a) { return _mm512_cvtss_f32(a.v); }
