@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "attention_plan.h"
+#include "braid/cpu/attention.h"
 #include "braid/cpu/cpu_features.h"
 #include "braid/cpu/elementwise.h"
 #include "braid/cpu/quant_matmul.h"

@@ -1,0 +1,412 @@
+// The attention kernels of attention.h in the 16-lane vocabulary, compiled per instruction-set
+// path. attention.cpp validated the arguments and made the AttentionPlan (splits and scratch).
+#pragma once
+
+#include <omp.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "attention_plan.h"
+#include "braid/cpu/attention.h"
+#include "isa/math_impl.h"
+
+namespace braid::cpu::BRAID_CPU_ISA_NS {
+namespace {
+
+constexpr int64_t kBlock = kAttentionKeyBlock;
+constexpr int64_t kTile = kAttentionKeyTile;
+// Prefill micro-tile: kRows query rows × kVecs 16-lane vectors of keys (or of value columns)
+// live in registers: 24 accumulators of 32 zmm; 8 of 16 ymm on AVX2.
+constexpr int kRows = kIsAvx512 ? 6 : 2;
+constexpr int kVecs = kIsAvx512 ? 4 : 2;
+static_assert(kRows <= kAttentionMaxQueryRows);
+
+inline int64_t amin(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t amax(int64_t a, int64_t b) { return a > b ? a : b; }
+
+// n halves at src as f32 at dst, zero-filled up to n_pad (a multiple of 16).
+inline void convert_row(const uint16_t* src, int64_t n, int64_t n_pad, float* dst) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) store(dst + i, load_f16(src + i));
+  if (i < n) {
+    store(dst + i, load_f16_n(src + i, static_cast<int>(n - i)));
+    i += 16;
+  }
+  for (; i < n_pad; i += 16) store(dst + i, zero());
+}
+
+// Keys visible to query i: [0, limit).
+inline int64_t key_limit(const AttentionArgs& a, const AttentionPlan& p, int64_t i) {
+  int64_t limit = p.key_end;
+  if (a.causal) limit = amin(limit, static_cast<int64_t>(a.positions[i]) + 1);
+  return amax(limit, 0);
+}
+
+inline void prefetch_row(const uint16_t* row, int64_t bytes) {
+  for (int64_t b = 0; b < bytes; b += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(row) + b, _MM_HINT_T0);
+  }
+}
+
+// ---- decode -------------------------------------------------------------------------------------
+
+// 16 scores q · k_t for the block in kbuf (rows hd apart); NC = hd / 16 when known, else 0.
+template <int NC>
+inline F32 block_scores(const float* q, const float* kbuf, int64_t hd) {
+  F32 part[kBlock];
+  if constexpr (NC > 0) {
+    F32 qv[NC];
+    for (int c = 0; c < NC; ++c) qv[c] = load(q + 16 * c);
+    for (int t = 0; t < kBlock; ++t) {
+      F32 s = mul(qv[0], load(kbuf + t * hd));
+      for (int c = 1; c < NC; ++c) s = fmadd(qv[c], load(kbuf + t * hd + 16 * c), s);
+      part[t] = s;
+    }
+  } else {
+    for (int t = 0; t < kBlock; ++t) {
+      F32 s = zero();
+      for (int64_t c = 0; c < hd; c += 16) s = fmadd(load(q + c), load(kbuf + t * hd + c), s);
+      part[t] = s;
+    }
+  }
+  return transpose_reduce16(part);
+}
+
+// One work item: KV head g, keys [j_begin, j_end), every query and every query head of the group.
+template <int NC>
+void decode_item(
+    const AttentionArgs& a, const AttentionPlan& p, int64_t g, int64_t chunk, float* scratch) {
+  const int64_t group = a.n_head / a.n_head_kv;
+  const int64_t nqh = a.n_q * group;
+  const int64_t hd = p.head_dim_pad, hdv = p.head_dim_v_pad;
+  float* qs = scratch;               // nqh × hd, scaled queries
+  float* kbuf = qs + nqh * hd;       // 16 × hd
+  float* vbuf = kbuf + kBlock * hd;  // 16 × hdv
+  float* acc = vbuf + kBlock * hdv;  // nqh × hdv
+  float* row_max = acc + nqh * hdv;  // nqh
+  float* row_sum = row_max + nqh;    // nqh
+  alignas(64) float probs[kBlock];
+
+  for (int64_t i = 0; i < a.n_q; ++i) {
+    for (int64_t hh = 0; hh < group; ++hh) {
+      const int64_t qh = i * group + hh;
+      const float* src = a.q + i * a.q_stride + (g * group + hh) * a.head_dim;
+      for (int64_t d = 0; d < hd; ++d) qs[qh * hd + d] = d < a.head_dim ? src[d] * a.scale : 0.0f;
+      for (int64_t d = 0; d < hdv; d += 16) store(acc + qh * hdv + d, zero());
+      row_max[qh] = -INFINITY;
+      row_sum[qh] = 0;
+    }
+  }
+  const int64_t j_begin = chunk * p.chunk_len;
+  const int64_t j_end = amin(p.key_end, j_begin + p.chunk_len);
+  const uint16_t* k_head = a.k + g * a.k_head_stride;
+  const uint16_t* v_head = a.v + g * a.v_head_stride;
+  const int64_t k_bytes = a.head_dim * 2, v_bytes = a.head_dim_v * 2;
+  const F32 minus_inf = set1(-INFINITY);
+
+  for (int64_t j0 = j_begin; j0 < j_end; j0 += kBlock) {
+    const int64_t count = amin(kBlock, j_end - j0);
+    for (int64_t t = 0; t < count; ++t) {
+      // The rows a block ahead: the cache is strided by all KV heads, so help the prefetchers.
+      if (j0 + kBlock + t < j_end) {
+        prefetch_row(k_head + (j0 + kBlock + t) * a.k_stride, k_bytes);
+        prefetch_row(v_head + (j0 + kBlock + t) * a.v_stride, v_bytes);
+      }
+      convert_row(k_head + (j0 + t) * a.k_stride, a.head_dim, hd, kbuf + t * hd);
+      convert_row(v_head + (j0 + t) * a.v_stride, a.head_dim_v, hdv, vbuf + t * hdv);
+    }
+    for (int64_t qh = 0; qh < nqh; ++qh) {
+      const int64_t i = qh / group;
+      const int64_t visible = amin(key_limit(a, p, i) - j0, count);
+      if (visible <= 0) continue;
+      F32 s = block_scores<NC>(qs + qh * hd, kbuf, hd);
+      if (a.mask != nullptr)
+        s = add(s, load_n(a.mask + i * a.mask_stride + j0, static_cast<int>(visible)));
+      // Lanes past `visible` may hold scores of stale buffer rows: hide them.
+      s = select_lt(lane_index(), set1(static_cast<float>(visible)), s, minus_inf);
+      const float block_max = reduce_max(s);
+      if (block_max == -INFINITY) continue;
+      const float old_max = row_max[qh];
+      const float new_max = old_max > block_max ? old_max : block_max;
+      const F32 pr = vexp(sub(s, set1(new_max)));
+      const float alpha = old_max == -INFINITY ? 0.0f : std::exp(old_max - new_max);
+      row_sum[qh] = row_sum[qh] * alpha + reduce_add(pr);
+      row_max[qh] = new_max;
+      store(probs, pr);
+      float* o = acc + qh * hdv;
+      for (int64_t c = 0; c < hdv; c += 16) {
+        F32 v = mul(load(o + c), set1(alpha));
+        for (int64_t t = 0; t < visible; ++t)
+          v = fmadd(set1(probs[t]), load(vbuf + t * hdv + c), v);
+        store(o + c, v);
+      }
+    }
+  }
+
+  // Results: final (one chunk) or partial (max, sum, unnormalized accumulator).
+  for (int64_t i = 0; i < a.n_q; ++i) {
+    for (int64_t hh = 0; hh < group; ++hh) {
+      const int64_t qh = i * group + hh, head = g * group + hh;
+      const float* o = acc + qh * hdv;
+      if (p.n_chunks == 1) {
+        float* dst = a.out + i * a.out_stride + head * a.head_dim_v;
+        const float inv = row_sum[qh] > 0 ? 1.0f / row_sum[qh] : 0.0f;
+        for (int64_t d = 0; d < a.head_dim_v; ++d) dst[d] = o[d] * inv;
+      } else {
+        float* dst = p.partials + ((chunk * a.n_q + i) * a.n_head + head) * (hdv + 2);
+        dst[0] = row_max[qh];
+        dst[1] = row_sum[qh];
+        for (int64_t d = 0; d < hdv; ++d) dst[2 + d] = o[d];
+      }
+    }
+  }
+}
+
+// Combines the chunks' partial softmaxes of query i, head h (flash-decoding's reduction).
+void merge_chunks(const AttentionArgs& a, const AttentionPlan& p, int64_t i, int64_t head) {
+  const int64_t hdv = p.head_dim_v_pad;
+  const int64_t step = a.n_q * a.n_head * (hdv + 2);
+  const float* first = p.partials + (i * a.n_head + head) * (hdv + 2);
+  float m = -INFINITY;
+  for (int64_t c = 0; c < p.n_chunks; ++c) m = m > first[c * step] ? m : first[c * step];
+  float* dst = a.out + i * a.out_stride + head * a.head_dim_v;
+  if (m == -INFINITY) {
+    for (int64_t d = 0; d < a.head_dim_v; ++d) dst[d] = 0;
+    return;
+  }
+  float total = 0;
+  for (int64_t c = 0; c < p.n_chunks; ++c) {
+    const float* part = first + c * step;
+    if (part[0] != -INFINITY) total += part[1] * std::exp(part[0] - m);
+  }
+  const float inv = total > 0 ? 1.0f / total : 0.0f;
+  for (int64_t d = 0; d < a.head_dim_v; ++d) {
+    float v = 0;
+    for (int64_t c = 0; c < p.n_chunks; ++c) {
+      const float* part = first + c * step;
+      if (part[0] != -INFINITY) v += part[2 + d] * std::exp(part[0] - m);
+    }
+    dst[d] = v * inv;
+  }
+}
+
+void run_decode(const AttentionArgs& a, const AttentionPlan& p) {
+  const int64_t items = a.n_head_kv * p.n_chunks;
+  const int threads = static_cast<int>(amin(p.threads, items));
+  const int64_t nc = p.head_dim_pad / 16;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    float* scratch = p.scratch + omp_get_thread_num() * p.scratch_per_thread;
+#pragma omp for schedule(static)
+    for (int64_t item = 0; item < items; ++item) {
+      const int64_t g = item / p.n_chunks, chunk = item % p.n_chunks;
+      if (nc == 4) {
+        decode_item<4>(a, p, g, chunk, scratch);
+      } else if (nc == 8) {
+        decode_item<8>(a, p, g, chunk, scratch);
+      } else {
+        decode_item<0>(a, p, g, chunk, scratch);
+      }
+    }
+    if (p.n_chunks > 1) {
+#pragma omp for schedule(static)
+      for (int64_t qh = 0; qh < a.n_q * a.n_head; ++qh)
+        merge_chunks(a, p, qh / a.n_head, qh % a.n_head);
+    }
+  }
+}
+
+// ---- prefill ------------------------------------------------------------------------------------
+
+// S[r][col0 + 16v] = Σ_d q[r][d] · kt[d][col0 + 16v], for BQ rows and NV vectors of keys.
+template <int BQ, int NV>
+inline void qk_micro(const float* qb, const float* kt, int64_t hd, int64_t col0, float* sb) {
+  F32 acc[BQ][NV];
+  for (int r = 0; r < BQ; ++r) {
+    for (int v = 0; v < NV; ++v) acc[r][v] = zero();
+  }
+  for (int64_t d = 0; d < hd; ++d) {
+    F32 kv[NV];
+    for (int v = 0; v < NV; ++v) kv[v] = load(kt + d * kTile + col0 + 16 * v);
+    for (int r = 0; r < BQ; ++r) {
+      const F32 q = set1(qb[r * hd + d]);
+      for (int v = 0; v < NV; ++v) acc[r][v] = fmadd(q, kv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < BQ; ++r) {
+    for (int v = 0; v < NV; ++v) store(sb + r * kTile + col0 + 16 * v, acc[r][v]);
+  }
+}
+
+// O[r][col0 ..] = O[r][col0 ..] · alpha[r] + Σ_{j < jn} P[r][j] · V[j][col0 ..].
+template <int BQ, int NV>
+inline void pv_micro(const float* pb,
+                     const float* vb,
+                     int64_t hdv,
+                     int64_t col0,
+                     int64_t jn,
+                     const float* alpha,
+                     float* ob) {
+  F32 acc[BQ][NV];
+  for (int r = 0; r < BQ; ++r) {
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = mul(load(ob + r * hdv + col0 + 16 * v), set1(alpha[r]));
+  }
+  for (int64_t j = 0; j < jn; ++j) {
+    F32 vv[NV];
+    for (int v = 0; v < NV; ++v) vv[v] = load(vb + j * hdv + col0 + 16 * v);
+    for (int r = 0; r < BQ; ++r) {
+      const F32 pj = set1(pb[r * kTile + j]);
+      for (int v = 0; v < NV; ++v) acc[r][v] = fmadd(pj, vv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < BQ; ++r) {
+    for (int v = 0; v < NV; ++v) store(ob + r * hdv + col0 + 16 * v, acc[r][v]);
+  }
+}
+
+// Online-softmax update of one row of a score tile: hides keys at or past `visible`, returns the
+// rescale factor for the row's accumulator and leaves the probabilities in s.
+inline float softmax_tile_row(
+    float* s, const float* mask, int64_t visible, float* row_max, float* row_sum) {
+  const F32 minus_inf = set1(-INFINITY);
+  F32 v[kTile / 16];
+  F32 vmax = minus_inf;
+  for (int c = 0; c < kTile / 16; ++c) {
+    const int64_t left = visible - 16 * c;
+    F32 x = load(s + 16 * c);
+    if (mask != nullptr && left > 0)
+      x = add(x, load_n(mask + 16 * c, static_cast<int>(amin(16, left))));
+    x = select_lt(lane_index(), set1(static_cast<float>(amax(amin(16, left), 0))), x, minus_inf);
+    v[c] = x;
+    vmax = max(vmax, x);
+  }
+  const float tile_max = reduce_max(vmax);
+  if (tile_max == -INFINITY) {
+    for (int c = 0; c < kTile / 16; ++c) store(s + 16 * c, zero());
+    return 1.0f;
+  }
+  const float old_max = *row_max;
+  const float new_max = old_max > tile_max ? old_max : tile_max;
+  F32 sum = zero();
+  for (int c = 0; c < kTile / 16; ++c) {
+    const F32 e = vexp(sub(v[c], set1(new_max)));
+    store(s + 16 * c, e);
+    sum = add(sum, e);
+  }
+  const float alpha = old_max == -INFINITY ? 0.0f : std::exp(old_max - new_max);
+  *row_sum = *row_sum * alpha + reduce_add(sum);
+  *row_max = new_max;
+  return alpha;
+}
+
+// One work item: KV head g, queries [i_begin, i_end) of every head in its group.
+void prefill_item(const AttentionArgs& a,
+                  const AttentionPlan& p,
+                  int64_t g,
+                  int64_t i_begin,
+                  int64_t i_end,
+                  float* scratch) {
+  const int64_t group = a.n_head / a.n_head_kv;
+  const int64_t hd = p.head_dim_pad, hdv = p.head_dim_v_pad;
+  const int64_t n_tiles = (p.key_end + kTile - 1) / kTile;
+  float* kt = scratch;                     // n_tiles × hd × 64: tile t holds [d][key]
+  float* vb = kt + n_tiles * hd * kTile;   // n_tiles·64 × hdv
+  float* qb = vb + n_tiles * kTile * hdv;  // kRows × hd
+  float* ob = qb + kRows * hd;             // kRows × hdv
+  float* pb = ob + kRows * hdv;            // kRows × 64
+  alignas(64) float row_buf[1024];
+
+  // Convert this KV head's keys (transposed per tile) and values once.
+  const uint16_t* k_head = a.k + g * a.k_head_stride;
+  const uint16_t* v_head = a.v + g * a.v_head_stride;
+  for (int64_t j = 0; j < n_tiles * kTile; ++j) {
+    float* ktile = kt + (j / kTile) * hd * kTile + j % kTile;
+    if (j < p.key_end) {
+      convert_row(k_head + j * a.k_stride, a.head_dim, hd, row_buf);
+      for (int64_t d = 0; d < hd; ++d) ktile[d * kTile] = row_buf[d];
+      convert_row(v_head + j * a.v_stride, a.head_dim_v, hdv, vb + j * hdv);
+    } else {
+      for (int64_t d = 0; d < hd; ++d) ktile[d * kTile] = 0;
+      for (int64_t d = 0; d < hdv; d += 16) store(vb + j * hdv + d, zero());
+    }
+  }
+
+  for (int64_t hh = 0; hh < group; ++hh) {
+    const int64_t head = g * group + hh;
+    for (int64_t r0 = i_begin; r0 < i_end; r0 += kRows) {
+      const int64_t rows = amin(kRows, i_end - r0);
+      float row_max[kRows], row_sum[kRows], alpha[kRows];
+      int64_t limit[kRows];
+      int64_t tile_end = 0;
+      for (int r = 0; r < kRows; ++r) {
+        const bool live = r < rows;
+        const float* src = live ? a.q + (r0 + r) * a.q_stride + head * a.head_dim : nullptr;
+        for (int64_t d = 0; d < hd; ++d)
+          qb[r * hd + d] = live && d < a.head_dim ? src[d] * a.scale : 0;
+        for (int64_t d = 0; d < hdv; d += 16) store(ob + r * hdv + d, zero());
+        for (int64_t c = 0; c < kTile; c += 16) store(pb + r * kTile + c, zero());
+        row_max[r] = -INFINITY;
+        row_sum[r] = 0;
+        alpha[r] = 1;
+        limit[r] = live ? key_limit(a, p, r0 + r) : 0;
+        tile_end = amax(tile_end, limit[r]);
+      }
+      for (int64_t t = 0; t * kTile < tile_end; ++t) {
+        const int64_t j0 = t * kTile;
+        for (int64_t col = 0; col < kTile; col += 16 * kVecs) {
+          qk_micro<kRows, kVecs>(qb, kt + t * hd * kTile, hd, col, pb);
+        }
+        for (int r = 0; r < kRows; ++r) {
+          if (r >= rows) {
+            for (int64_t c = 0; c < kTile; c += 16) store(pb + r * kTile + c, zero());
+            continue;
+          }
+          const float* mask = a.mask != nullptr ? a.mask + (r0 + r) * a.mask_stride + j0 : nullptr;
+          alpha[r] =
+              softmax_tile_row(pb + r * kTile, mask, limit[r] - j0, &row_max[r], &row_sum[r]);
+        }
+        const int64_t jn = amin(kTile, tile_end - j0);
+        int64_t col = 0;
+        for (; col + 16 * kVecs <= hdv; col += 16 * kVecs) {
+          pv_micro<kRows, kVecs>(pb, vb + j0 * hdv, hdv, col, jn, alpha, ob);
+        }
+        for (; col < hdv; col += 16) pv_micro<kRows, 1>(pb, vb + j0 * hdv, hdv, col, jn, alpha, ob);
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        float* dst = a.out + (r0 + r) * a.out_stride + head * a.head_dim_v;
+        const float inv = row_sum[r] > 0 ? 1.0f / row_sum[r] : 0.0f;
+        for (int64_t d = 0; d < a.head_dim_v; ++d) dst[d] = ob[r * hdv + d] * inv;
+      }
+    }
+  }
+}
+
+void run_prefill(const AttentionArgs& a, const AttentionPlan& p) {
+  const int64_t items = a.n_head_kv * p.q_splits;
+  const int threads = static_cast<int>(amin(p.threads, items));
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    float* scratch = p.scratch + omp_get_thread_num() * p.scratch_per_thread;
+#pragma omp for schedule(static)
+    for (int64_t item = 0; item < items; ++item) {
+      const int64_t g = item / p.q_splits, split = item % p.q_splits;
+      const int64_t i_begin = a.n_q * split / p.q_splits;
+      const int64_t i_end = a.n_q * (split + 1) / p.q_splits;
+      prefill_item(a, p, g, i_begin, i_end, scratch);
+    }
+  }
+}
+
+}  // namespace
+
+void attention_run(const AttentionArgs& a, const AttentionPlan& p) {
+  if (p.decode) {
+    run_decode(a, p);
+  } else {
+    run_prefill(a, p);
+  }
+}
+
+}  // namespace braid::cpu::BRAID_CPU_ISA_NS
