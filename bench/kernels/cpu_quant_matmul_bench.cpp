@@ -14,6 +14,7 @@
 //   flops/s           2·M·N·K per second.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -31,7 +32,13 @@ namespace {
 using braid::core::DType;
 namespace cpu = braid::cpu;
 
-constexpr int64_t kWorkingSet = int64_t{1} << 30;
+// Bytes of weights (or caches) a benchmark rotates over: 1 GiB, or BRAID_BENCH_WORKING_SET_MB
+// (set it small to see the same kernel fed from cache).
+int64_t working_set_bytes() {
+  const char* env = std::getenv("BRAID_BENCH_WORKING_SET_MB");
+  const int64_t mb = env != nullptr ? std::max<int64_t>(1, std::atoll(env)) : 1024;
+  return mb << 20;
+}
 
 struct Shape {
   const char* name;
@@ -104,7 +111,7 @@ WorkingSet& working_set(DType dtype, const Shape& shape, bool repacked) {
     first = aligned_buffer(set.copy_bytes);
     std::memcpy(first.get(), gguf.data(), gguf.size());
   }
-  const int64_t count = (kWorkingSet + set.copy_bytes - 1) / set.copy_bytes;
+  const int64_t count = (working_set_bytes() + set.copy_bytes - 1) / set.copy_bytes;
   set.copies.push_back(std::move(first));
   for (int64_t i = 1; i < count; ++i) {
     set.copies.push_back(aligned_buffer(set.copy_bytes));

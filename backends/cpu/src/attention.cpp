@@ -94,18 +94,26 @@ core::Status attention(const AttentionArgs& args, int n_threads) {
   const int64_t hd = plan.head_dim_pad, hdv = plan.head_dim_v_pad;
   int64_t partial_floats = 0;
   if (plan.decode) {
-    // Enough work items to keep every thread busy: whole KV heads when they divide evenly, else
-    // chunks of at least 256 keys (below that the merge costs more than the balance wins).
+    // When a cache row holds every KV head (the usual [row][head][dim] layout), a work item takes
+    // all heads and a chunk of rows, so each thread streams its share of the cache front to back.
+    // With head-major caches an item is one head; chunks are added when heads alone cannot keep
+    // the threads evenly busy. Chunks keep at least 128 rows: below that the merge costs more than
+    // the balance wins.
+    const bool interleaved = args.n_head_kv > 1 && args.k_head_stride < args.k_stride &&
+                             args.v_head_stride < args.v_stride;
+    plan.heads_per_item = interleaved ? args.n_head_kv : 1;
     int64_t chunks = 1;
-    if (args.n_head_kv % plan.threads != 0 && plan.key_end > 0) {
+    if (interleaved) {
+      chunks = plan.threads;
+    } else if (args.n_head_kv % plan.threads != 0) {
       chunks = (4 * plan.threads + args.n_head_kv - 1) / args.n_head_kv;
-      chunks = std::max<int64_t>(1, std::min(chunks, plan.key_end / 256));
     }
+    chunks = std::max<int64_t>(1, std::min(chunks, plan.key_end / 128));
     plan.chunk_len = round16(std::max<int64_t>(1, (plan.key_end + chunks - 1) / chunks));
     plan.n_chunks = std::max<int64_t>(1, (plan.key_end + plan.chunk_len - 1) / plan.chunk_len);
-    const int64_t nqh = args.n_q * group;
+    const int64_t nqh = args.n_q * group * plan.heads_per_item;
     plan.scratch_per_thread =
-        round16(nqh * hd + kAttentionKeyBlock * (hd + hdv) + nqh * hdv + 2 * nqh);
+        round16(nqh * (hd + hdv + kAttentionKeyBlock + 3) + kAttentionKeyBlock * (hd + hdv));
     if (plan.n_chunks > 1) partial_floats = plan.n_chunks * args.n_q * args.n_head * (hdv + 2);
   } else {
     plan.q_splits = args.n_head_kv % plan.threads == 0 ? 1 : plan.threads;

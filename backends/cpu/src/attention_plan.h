@@ -25,6 +25,7 @@ struct AttentionPlan {
   // than one chunk, each writes partial results (max, sum, n_head_kv-grouped accumulators) to
   // `partials`: [chunk][query][head][head_dim_v_pad + 2] floats.
   int64_t n_chunks = 1;
+  int64_t heads_per_item = 1;  ///< KV heads one decode work item covers (divides n_head_kv)
   int64_t chunk_len = 0;
   float* partials = nullptr;
 

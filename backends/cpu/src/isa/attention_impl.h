@@ -73,91 +73,211 @@ inline F32 block_scores(const float* q, const float* kbuf, int64_t hd) {
   return transpose_reduce16(part);
 }
 
-// One work item: KV head g, keys [j_begin, j_end), every query and every query head of the group.
-template <int NC>
-void decode_item(
-    const AttentionArgs& a, const AttentionPlan& p, int64_t g, int64_t chunk, float* scratch) {
-  const int64_t group = a.n_head / a.n_head_kv;
-  const int64_t nqh = a.n_q * group;
-  const int64_t hd = p.head_dim_pad, hdv = p.head_dim_v_pad;
-  float* qs = scratch;               // nqh × hd, scaled queries
-  float* kbuf = qs + nqh * hd;       // 16 × hd
-  float* vbuf = kbuf + kBlock * hd;  // 16 × hdv
-  float* acc = vbuf + kBlock * hdv;  // nqh × hdv
-  float* row_max = acc + nqh * hdv;  // nqh
-  float* row_sum = row_max + nqh;    // nqh
-  alignas(64) float probs[kBlock];
+// Value rows as the PV products read them: f32 (the prefill kernel's converted copy) or the F16
+// cache itself (decode), `width` valid columns per row.
+struct F32Rows {
+  const float* base;
+  int64_t stride;
+  F32 load_at(int64_t j, int64_t col, int64_t /*width*/) const {
+    return load(base + j * stride + col);
+  }
+};
+struct F16Rows {
+  const uint16_t* base;
+  int64_t stride;
+  F32 load_at(int64_t j, int64_t col, int64_t width) const {
+    const uint16_t* p = base + j * stride + col;
+    // Never read past a row's last value: the last row may end the cache allocation.
+    return col + 16 <= width ? load_f16(p) : load_f16_n(p, static_cast<int>(width - col));
+  }
+};
 
-  for (int64_t i = 0; i < a.n_q; ++i) {
-    for (int64_t hh = 0; hh < group; ++hh) {
-      const int64_t qh = i * group + hh;
-      const float* src = a.q + i * a.q_stride + (g * group + hh) * a.head_dim;
-      for (int64_t d = 0; d < hd; ++d) qs[qh * hd + d] = d < a.head_dim ? src[d] * a.scale : 0.0f;
-      for (int64_t d = 0; d < hdv; d += 16) store(acc + qh * hdv + d, zero());
-      row_max[qh] = -INFINITY;
-      row_sum[qh] = 0;
+// O[r][col0 ..] = O[r][col0 ..] · alpha[r] + Σ_{j < jn} P[r][j] · V[j][col0 ..] for BQ rows and
+// NV 16-lane vectors of value columns, all in registers; rows of P are ldp apart, of O ldo apart.
+template <int BQ, int NV, typename Rows>
+inline void pv_micro(const float* pb,
+                     int64_t ldp,
+                     const Rows& vr,
+                     int64_t width,
+                     int64_t col0,
+                     int64_t jn,
+                     const float* alpha,
+                     float* ob,
+                     int64_t ldo) {
+  F32 acc[BQ][NV];
+  for (int r = 0; r < BQ; ++r) {
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = mul(load(ob + r * ldo + col0 + 16 * v), set1(alpha[r]));
+  }
+  for (int64_t j = 0; j < jn; ++j) {
+    F32 vv[NV];
+    for (int v = 0; v < NV; ++v) vv[v] = vr.load_at(j, col0 + 16 * v, width);
+    for (int r = 0; r < BQ; ++r) {
+      const F32 pj = set1(pb[r * ldp + j]);
+      for (int v = 0; v < NV; ++v) acc[r][v] = fmadd(pj, vv[v], acc[r][v]);
     }
   }
+  for (int r = 0; r < BQ; ++r) {
+    for (int v = 0; v < NV; ++v) store(ob + r * ldo + col0 + 16 * v, acc[r][v]);
+  }
+}
+
+// BQ rows of O (ldo = hdv) += P · V over all hdv (padded) columns; `width` columns are real.
+template <int BQ, typename Rows>
+inline void pv_row_block(const float* pb,
+                         int64_t ldp,
+                         const Rows& vr,
+                         int64_t width,
+                         int64_t hdv,
+                         int64_t jn,
+                         const float* alpha,
+                         float* ob) {
+  int64_t col = 0;
+  for (; col + 16 * kVecs <= width; col += 16 * kVecs) {
+    pv_micro<BQ, kVecs>(pb, ldp, vr, width, col, jn, alpha, ob, hdv);
+  }
+  for (; col < hdv; col += 16) pv_micro<BQ, 1>(pb, ldp, vr, width, col, jn, alpha, ob, hdv);
+}
+
+// O[rows][hdv] = O · alpha + P[rows][jn] · V[jn][hdv], in register blocks of up to kRows rows.
+template <typename Rows>
+inline void pv_rows(const float* pb,
+                    int64_t ldp,
+                    const Rows& vr,
+                    int64_t width,
+                    int64_t hdv,
+                    int64_t jn,
+                    const float* alpha,
+                    float* ob,
+                    int64_t rows) {
+  int64_t r = 0;
+  for (; r + kRows <= rows; r += kRows) {
+    pv_row_block<kRows>(pb + r * ldp, ldp, vr, width, hdv, jn, alpha + r, ob + r * hdv);
+  }
+  if constexpr (kRows > 4) {
+    for (; r + 4 <= rows; r += 4) {
+      pv_row_block<4>(pb + r * ldp, ldp, vr, width, hdv, jn, alpha + r, ob + r * hdv);
+    }
+  }
+  for (; r + 2 <= rows; r += 2) {
+    pv_row_block<2>(pb + r * ldp, ldp, vr, width, hdv, jn, alpha + r, ob + r * hdv);
+  }
+  for (; r < rows; ++r)
+    pv_row_block<1>(pb + r * ldp, ldp, vr, width, hdv, jn, alpha + r, ob + r * hdv);
+}
+
+// One work item: KV heads [g_begin, g_end), keys of chunk `chunk`, every query and query head.
+// Keys are the outer loop, so when the cache interleaves heads within a row the item streams its
+// rows front to back, all heads at once.
+template <int NC>
+void decode_item(const AttentionArgs& a,
+                 const AttentionPlan& p,
+                 int64_t g_begin,
+                 int64_t g_end,
+                 int64_t chunk,
+                 float* scratch) {
+  const int64_t group = a.n_head / a.n_head_kv;
+  const int64_t per_head = a.n_q * group;  // query rows that share one KV head
+  const int64_t nqh = (g_end - g_begin) * per_head;
+  const int64_t hd = p.head_dim_pad, hdv = p.head_dim_v_pad;
+  // Query row qh = (g − g_begin) · per_head + i · group + hh.
+  float* qs = scratch;                // nqh × hd, scaled queries
+  float* acc = qs + nqh * hd;         // nqh × hdv
+  float* kbuf = acc + nqh * hdv;      // 16 × hd
+  float* probs = kbuf + kBlock * hd;  // nqh × 16
+  float* row_max = probs + nqh * kBlock;
+  float* row_sum = row_max + nqh;
+  float* alpha = row_sum + nqh;
+  int64_t limit[kAttentionDecodeMaxQueries];  // keys each query sees
+
+  for (int64_t g = g_begin; g < g_end; ++g) {
+    for (int64_t i = 0; i < a.n_q; ++i) {
+      for (int64_t hh = 0; hh < group; ++hh) {
+        const int64_t qh = (g - g_begin) * per_head + i * group + hh;
+        const float* src = a.q + i * a.q_stride + (g * group + hh) * a.head_dim;
+        for (int64_t d = 0; d < hd; ++d) qs[qh * hd + d] = d < a.head_dim ? src[d] * a.scale : 0.0f;
+        for (int64_t d = 0; d < hdv; d += 16) store(acc + qh * hdv + d, zero());
+        row_max[qh] = -INFINITY;
+        row_sum[qh] = 0;
+      }
+    }
+  }
+  for (int64_t i = 0; i < a.n_q; ++i) limit[i] = key_limit(a, p, i);
   const int64_t j_begin = chunk * p.chunk_len;
   const int64_t j_end = amin(p.key_end, j_begin + p.chunk_len);
-  const uint16_t* k_head = a.k + g * a.k_head_stride;
-  const uint16_t* v_head = a.v + g * a.v_head_stride;
   const int64_t k_bytes = a.head_dim * 2, v_bytes = a.head_dim_v * 2;
   const F32 minus_inf = set1(-INFINITY);
 
   for (int64_t j0 = j_begin; j0 < j_end; j0 += kBlock) {
     const int64_t count = amin(kBlock, j_end - j0);
-    for (int64_t t = 0; t < count; ++t) {
-      // The rows a block ahead: the cache is strided by all KV heads, so help the prefetchers.
-      if (j0 + kBlock + t < j_end) {
-        prefetch_row(k_head + (j0 + kBlock + t) * a.k_stride, k_bytes);
-        prefetch_row(v_head + (j0 + kBlock + t) * a.v_stride, v_bytes);
+    // The next block's rows: the cache is strided by all KV heads, so help the prefetchers.
+    for (int64_t t = 0; t < kBlock && j0 + kBlock + t < j_end; ++t) {
+      for (int64_t g = g_begin; g < g_end; ++g) {
+        prefetch_row(a.k + (j0 + kBlock + t) * a.k_stride + g * a.k_head_stride, k_bytes);
+        prefetch_row(a.v + (j0 + kBlock + t) * a.v_stride + g * a.v_head_stride, v_bytes);
       }
-      convert_row(k_head + (j0 + t) * a.k_stride, a.head_dim, hd, kbuf + t * hd);
-      convert_row(v_head + (j0 + t) * a.v_stride, a.head_dim_v, hdv, vbuf + t * hdv);
     }
-    for (int64_t qh = 0; qh < nqh; ++qh) {
-      const int64_t i = qh / group;
-      const int64_t visible = amin(key_limit(a, p, i) - j0, count);
-      if (visible <= 0) continue;
-      F32 s = block_scores<NC>(qs + qh * hd, kbuf, hd);
-      if (a.mask != nullptr)
-        s = add(s, load_n(a.mask + i * a.mask_stride + j0, static_cast<int>(visible)));
-      // Lanes past `visible` may hold scores of stale buffer rows: hide them.
-      s = select_lt(lane_index(), set1(static_cast<float>(visible)), s, minus_inf);
-      const float block_max = reduce_max(s);
-      if (block_max == -INFINITY) continue;
-      const float old_max = row_max[qh];
-      const float new_max = old_max > block_max ? old_max : block_max;
-      const F32 pr = vexp(sub(s, set1(new_max)));
-      const float alpha = old_max == -INFINITY ? 0.0f : std::exp(old_max - new_max);
-      row_sum[qh] = row_sum[qh] * alpha + reduce_add(pr);
-      row_max[qh] = new_max;
-      store(probs, pr);
-      float* o = acc + qh * hdv;
-      for (int64_t c = 0; c < hdv; c += 16) {
-        F32 v = mul(load(o + c), set1(alpha));
-        for (int64_t t = 0; t < visible; ++t)
-          v = fmadd(set1(probs[t]), load(vbuf + t * hdv + c), v);
-        store(o + c, v);
+    for (int64_t g = g_begin; g < g_end; ++g) {
+      const uint16_t* k_head = a.k + g * a.k_head_stride;
+      const uint16_t* v_head = a.v + g * a.v_head_stride;
+      for (int64_t t = 0; t < count; ++t) {
+        convert_row(k_head + (j0 + t) * a.k_stride, a.head_dim, hd, kbuf + t * hd);
+      }
+      const int64_t q0 = (g - g_begin) * per_head;
+      int64_t used = 0;  // keys of this block any query sees
+      for (int64_t r = 0; r < per_head; ++r) {
+        const int64_t qh = q0 + r, i = r / group;
+        float* pr_row = probs + qh * kBlock;
+        alpha[qh] = 1.0f;
+        const int64_t visible = amin(limit[i] - j0, count);
+        F32 s = minus_inf;
+        if (visible > 0) {
+          s = block_scores<NC>(qs + qh * hd, kbuf, hd);
+          if (a.mask != nullptr) {
+            s = add(s, load_n(a.mask + i * a.mask_stride + j0, static_cast<int>(visible)));
+          }
+          // Lanes past `visible` may hold scores of stale buffer rows: hide them.
+          s = select_lt(lane_index(), set1(static_cast<float>(visible)), s, minus_inf);
+        }
+        const float block_max = reduce_max(s);
+        if (block_max == -INFINITY) {
+          store(pr_row, zero());
+          continue;
+        }
+        used = amax(used, visible);
+        const float old_max = row_max[qh];
+        const float new_max = old_max > block_max ? old_max : block_max;
+        const F32 pr = vexp(sub(s, set1(new_max)));
+        alpha[qh] = old_max == -INFINITY ? 0.0f : std::exp(old_max - new_max);
+        row_sum[qh] = row_sum[qh] * alpha[qh] + reduce_add(pr);
+        row_max[qh] = new_max;
+        store(pr_row, pr);
+      }
+      if (used > 0) {
+        // V straight from the cache: each row is used by every query row of the group at once.
+        const F16Rows rows{v_head + j0 * a.v_stride, a.v_stride};
+        pv_rows(probs + q0 * kBlock, kBlock, rows, a.head_dim_v, hdv, used, alpha + q0,
+                acc + q0 * hdv, per_head);
       }
     }
   }
 
   // Results: final (one chunk) or partial (max, sum, unnormalized accumulator).
-  for (int64_t i = 0; i < a.n_q; ++i) {
-    for (int64_t hh = 0; hh < group; ++hh) {
-      const int64_t qh = i * group + hh, head = g * group + hh;
-      const float* o = acc + qh * hdv;
-      if (p.n_chunks == 1) {
-        float* dst = a.out + i * a.out_stride + head * a.head_dim_v;
-        const float inv = row_sum[qh] > 0 ? 1.0f / row_sum[qh] : 0.0f;
-        for (int64_t d = 0; d < a.head_dim_v; ++d) dst[d] = o[d] * inv;
-      } else {
-        float* dst = p.partials + ((chunk * a.n_q + i) * a.n_head + head) * (hdv + 2);
-        dst[0] = row_max[qh];
-        dst[1] = row_sum[qh];
-        for (int64_t d = 0; d < hdv; ++d) dst[2 + d] = o[d];
+  for (int64_t g = g_begin; g < g_end; ++g) {
+    for (int64_t i = 0; i < a.n_q; ++i) {
+      for (int64_t hh = 0; hh < group; ++hh) {
+        const int64_t qh = (g - g_begin) * per_head + i * group + hh, head = g * group + hh;
+        const float* o = acc + qh * hdv;
+        if (p.n_chunks == 1) {
+          float* dst = a.out + i * a.out_stride + head * a.head_dim_v;
+          const float inv = row_sum[qh] > 0 ? 1.0f / row_sum[qh] : 0.0f;
+          for (int64_t d = 0; d < a.head_dim_v; ++d) dst[d] = o[d] * inv;
+        } else {
+          float* dst = p.partials + ((chunk * a.n_q + i) * a.n_head + head) * (hdv + 2);
+          dst[0] = row_max[qh];
+          dst[1] = row_sum[qh];
+          for (int64_t d = 0; d < hdv; ++d) dst[2 + d] = o[d];
+        }
       }
     }
   }
@@ -192,7 +312,8 @@ void merge_chunks(const AttentionArgs& a, const AttentionPlan& p, int64_t i, int
 }
 
 void run_decode(const AttentionArgs& a, const AttentionPlan& p) {
-  const int64_t items = a.n_head_kv * p.n_chunks;
+  const int64_t head_groups = a.n_head_kv / p.heads_per_item;
+  const int64_t items = head_groups * p.n_chunks;
   const int threads = static_cast<int>(amin(p.threads, items));
   const int64_t nc = p.head_dim_pad / 16;
 #pragma omp parallel num_threads(threads) if (threads > 1)
@@ -200,13 +321,14 @@ void run_decode(const AttentionArgs& a, const AttentionPlan& p) {
     float* scratch = p.scratch + omp_get_thread_num() * p.scratch_per_thread;
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < items; ++item) {
-      const int64_t g = item / p.n_chunks, chunk = item % p.n_chunks;
+      const int64_t g0 = item / p.n_chunks * p.heads_per_item, chunk = item % p.n_chunks;
+      const int64_t g1 = g0 + p.heads_per_item;
       if (nc == 4) {
-        decode_item<4>(a, p, g, chunk, scratch);
+        decode_item<4>(a, p, g0, g1, chunk, scratch);
       } else if (nc == 8) {
-        decode_item<8>(a, p, g, chunk, scratch);
+        decode_item<8>(a, p, g0, g1, chunk, scratch);
       } else {
-        decode_item<0>(a, p, g, chunk, scratch);
+        decode_item<0>(a, p, g0, g1, chunk, scratch);
       }
     }
     if (p.n_chunks > 1) {
@@ -236,33 +358,6 @@ inline void qk_micro(const float* qb, const float* kt, int64_t hd, int64_t col0,
   }
   for (int r = 0; r < BQ; ++r) {
     for (int v = 0; v < NV; ++v) store(sb + r * kTile + col0 + 16 * v, acc[r][v]);
-  }
-}
-
-// O[r][col0 ..] = O[r][col0 ..] · alpha[r] + Σ_{j < jn} P[r][j] · V[j][col0 ..].
-template <int BQ, int NV>
-inline void pv_micro(const float* pb,
-                     const float* vb,
-                     int64_t hdv,
-                     int64_t col0,
-                     int64_t jn,
-                     const float* alpha,
-                     float* ob) {
-  F32 acc[BQ][NV];
-  for (int r = 0; r < BQ; ++r) {
-    for (int v = 0; v < NV; ++v)
-      acc[r][v] = mul(load(ob + r * hdv + col0 + 16 * v), set1(alpha[r]));
-  }
-  for (int64_t j = 0; j < jn; ++j) {
-    F32 vv[NV];
-    for (int v = 0; v < NV; ++v) vv[v] = load(vb + j * hdv + col0 + 16 * v);
-    for (int r = 0; r < BQ; ++r) {
-      const F32 pj = set1(pb[r * kTile + j]);
-      for (int v = 0; v < NV; ++v) acc[r][v] = fmadd(pj, vv[v], acc[r][v]);
-    }
-  }
-  for (int r = 0; r < BQ; ++r) {
-    for (int v = 0; v < NV; ++v) store(ob + r * hdv + col0 + 16 * v, acc[r][v]);
   }
 }
 
@@ -368,11 +463,8 @@ void prefill_item(const AttentionArgs& a,
               softmax_tile_row(pb + r * kTile, mask, limit[r] - j0, &row_max[r], &row_sum[r]);
         }
         const int64_t jn = amin(kTile, tile_end - j0);
-        int64_t col = 0;
-        for (; col + 16 * kVecs <= hdv; col += 16 * kVecs) {
-          pv_micro<kRows, kVecs>(pb, vb + j0 * hdv, hdv, col, jn, alpha, ob);
-        }
-        for (; col < hdv; col += 16) pv_micro<kRows, 1>(pb, vb + j0 * hdv, hdv, col, jn, alpha, ob);
+        const F32Rows values{vb + j0 * hdv, hdv};
+        pv_rows(pb, kTile, values, hdv, hdv, jn, alpha, ob, kRows);
       }
       for (int64_t r = 0; r < rows; ++r) {
         float* dst = a.out + (r0 + r) * a.out_stride + head * a.head_dim_v;

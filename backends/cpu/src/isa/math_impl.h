@@ -33,18 +33,18 @@ inline F32 vexp(F32 x) {
 }
 
 /// 1 / (1 + e^-x)
-inline F32 vsigmoid(F32 x) { return div(set1(1.0f), add(set1(1.0f), vexp(sub(zero(), x)))); }
+inline F32 vsigmoid(F32 x) { return reciprocal(add(set1(1.0f), vexp(sub(zero(), x)))); }
 
 /// tanh(x) = 1 − 2 / (e^{2x} + 1): saturates correctly at ±1 (e^{2x} → inf or 0).
 inline F32 vtanh(F32 x) {
   const F32 e = vexp(add(x, x));
-  return sub(set1(1.0f), div(set1(2.0f), add(e, set1(1.0f))));
+  return fnmadd(set1(2.0f), reciprocal(add(e, set1(1.0f))), set1(1.0f));
 }
 
 /// erfc(a) for a >= 0, as p(t)·e^{−a²} (Abramowitz & Stegun 7.1.26): no cancellation, so
 /// 1 + erf(x) for negative x keeps its relative accuracy where it is tiny.
 inline F32 verfc_nonnegative(F32 a) {
-  const F32 t = div(set1(1.0f), fmadd(set1(0.3275911f), a, set1(1.0f)));
+  const F32 t = reciprocal(fmadd(set1(0.3275911f), a, set1(1.0f)));
   F32 p = set1(1.061405429f);
   p = fmadd(p, t, set1(-1.453152027f));
   p = fmadd(p, t, set1(1.421413741f));

@@ -5,4 +5,5 @@
 #include "isa/isa_kernels.h"
 #include "isa/quant_repacked_impl.h"
 #include "isa/quant_rows_impl.h"
+#include "isa/int8_gemm_impl.h"
 // clang-format on

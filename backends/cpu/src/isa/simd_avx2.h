@@ -74,6 +74,14 @@ inline F32 sub(F32 a, F32 b) { return {_mm256_sub_ps(a.lo, b.lo), _mm256_sub_ps(
 inline F32 mul(F32 a, F32 b) { return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)}; }
 inline F32 div(F32 a, F32 b) { return {_mm256_div_ps(a.lo, b.lo), _mm256_div_ps(a.hi, b.hi)}; }
 inline F32 max(F32 a, F32 b) { return {_mm256_max_ps(a.lo, b.lo), _mm256_max_ps(a.hi, b.hi)}; }
+/// 1 / a to about 2 ulp: a 12-bit estimate and one Newton step.
+inline F32 reciprocal(F32 a) {
+  auto one = [](__m256 x) {
+    const __m256 r = _mm256_rcp_ps(x);
+    return _mm256_mul_ps(r, _mm256_fnmadd_ps(x, r, _mm256_set1_ps(2.0f)));
+  };
+  return {one(a.lo), one(a.hi)};
+}
 inline F32 min(F32 a, F32 b) { return {_mm256_min_ps(a.lo, b.lo), _mm256_min_ps(a.hi, b.hi)}; }
 inline F32 fmadd(F32 a, F32 b, F32 c) {
   return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)};
@@ -172,6 +180,22 @@ inline void store_s8(int8_t* p, I32 a) {
   const __m256i w16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(a.lo, a.hi), 0xd8);
   const __m128i w8 = _mm_packs_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), w8);
+}
+inline I32 load_i32(const int32_t* p) {
+  return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)),
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 8))};
+}
+inline I32 load_i32_n(const int32_t* p, int n) {
+  return {_mm256_maskload_epi32(p, lane_mask8(clamp8(n))),
+          _mm256_maskload_epi32(p + 8, lane_mask8(clamp8(n - 8)))};
+}
+inline void store_u8_n(uint8_t* p, I32 a, int n) {
+  const __m256i w16 = _mm256_permute4x64_epi64(_mm256_packus_epi32(a.lo, a.hi), 0xd8);
+  const __m128i w8 =
+      _mm_packus_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
+  alignas(16) uint8_t bytes[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(bytes), w8);
+  for (int i = 0; i < n && i < 16; ++i) p[i] = bytes[i];
 }
 inline int32_t reduce_add(I32 a) {
   const __m256i s8 = _mm256_add_epi32(a.lo, a.hi);

@@ -60,6 +60,11 @@ inline F32 sub(F32 a, F32 b) { return {_mm512_sub_ps(a.v, b.v)}; }
 inline F32 mul(F32 a, F32 b) { return {_mm512_mul_ps(a.v, b.v)}; }
 inline F32 div(F32 a, F32 b) { return {_mm512_div_ps(a.v, b.v)}; }
 inline F32 max(F32 a, F32 b) { return {_mm512_max_ps(a.v, b.v)}; }
+/// 1 / a to about 1 ulp: a 14-bit estimate and one Newton step (a divide costs ~10× more).
+inline F32 reciprocal(F32 a) {
+  const __m512 r = _mm512_rcp14_ps(a.v);
+  return {_mm512_mul_ps(r, _mm512_fnmadd_ps(a.v, r, _mm512_set1_ps(2.0f)))};
+}
 inline F32 min(F32 a, F32 b) { return {_mm512_min_ps(a.v, b.v)}; }
 /// a · b + c
 inline F32 fmadd(F32 a, F32 b, F32 c) { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }
@@ -133,6 +138,15 @@ inline void store_s8(int8_t* p, I32 a) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtsepi32_epi8(a.v));
 }
 inline int32_t reduce_add(I32 a) { return _mm512_reduce_add_epi32(a.v); }
+inline I32 load_i32(const int32_t* p) { return {_mm512_loadu_si512(p)}; }
+inline I32 load_i32_n(const int32_t* p, int n) {
+  return {_mm512_maskz_loadu_epi32(lane_mask(n), p)};
+}
+/// Unsigned-saturating narrow of 16 int32 to uint8, stored at p (n of them).
+inline void store_u8_n(uint8_t* p, I32 a, int n) {
+  _mm_mask_storeu_epi8(p, lane_mask(n),
+                       _mm512_cvtusepi32_epi8(_mm512_max_epi32(a.v, _mm512_setzero_si512())));
+}
 
 // ---- 64 bytes -----------------------------------------------------------------------------------
 
