@@ -113,7 +113,8 @@ core::Status attention(const AttentionArgs& args, int n_threads) {
     plan.n_chunks = std::max<int64_t>(1, (plan.key_end + plan.chunk_len - 1) / plan.chunk_len);
     const int64_t nqh = args.n_q * group * plan.heads_per_item;
     plan.scratch_per_thread =
-        round16(nqh * (hd + hdv + kAttentionKeyBlock + 3) + kAttentionKeyBlock * (hd + hdv));
+        // qs, acc, probs, 16-lane sums, max and alpha per query row; one converted K block.
+        round16(nqh * (hd + hdv + kAttentionKeyBlock + 16 + 2) + kAttentionKeyBlock * hd);
     if (plan.n_chunks > 1) partial_floats = plan.n_chunks * args.n_q * args.n_head * (hdv + 2);
   } else {
     plan.q_splits = args.n_head_kv % plan.threads == 0 ? 1 : plan.threads;

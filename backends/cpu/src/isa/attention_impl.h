@@ -16,6 +16,10 @@ namespace {
 
 constexpr int64_t kBlock = kAttentionKeyBlock;
 constexpr int64_t kTile = kAttentionKeyTile;
+// How far a score may exceed the running max before the max is moved (see decode_item).
+constexpr float kSlack = 40.0f;
+// Decode prefetches the cache rows this many 16-row blocks ahead.
+constexpr int64_t kPrefetchBlocks = 2;
 // Prefill micro-tile: kRows query rows × kVecs 16-lane vectors of keys (or of value columns)
 // live in registers: 24 accumulators of 32 zmm; 8 of 16 ymm on AVX2.
 constexpr int kRows = kIsAvx512 ? 6 : 2;
@@ -74,47 +78,53 @@ inline F32 block_scores(const float* q, const float* kbuf, int64_t hd) {
 }
 
 // Value rows as the PV products read them: f32 (the prefill kernel's converted copy) or the F16
-// cache itself (decode), `width` valid columns per row.
+// cache itself (decode). `load` reads 16 columns; `load_n` the first n of them and nothing past.
 struct F32Rows {
   const float* base;
   int64_t stride;
-  F32 load_at(int64_t j, int64_t col, int64_t /*width*/) const {
-    return load(base + j * stride + col);
-  }
+  F32 load_at(int64_t j, int64_t col) const { return load(base + j * stride + col); }
+  F32 load_n_at(int64_t j, int64_t col, int n) const { return load_n(base + j * stride + col, n); }
 };
 struct F16Rows {
   const uint16_t* base;
   int64_t stride;
-  F32 load_at(int64_t j, int64_t col, int64_t width) const {
-    const uint16_t* p = base + j * stride + col;
-    // Never read past a row's last value: the last row may end the cache allocation.
-    return col + 16 <= width ? load_f16(p) : load_f16_n(p, static_cast<int>(width - col));
+  F32 load_at(int64_t j, int64_t col) const { return load_f16(base + j * stride + col); }
+  F32 load_n_at(int64_t j, int64_t col, int n) const {
+    return load_f16_n(base + j * stride + col, n);
   }
 };
 
 // O[r][col0 ..] = O[r][col0 ..] · alpha[r] + Σ_{j < jn} P[r][j] · V[j][col0 ..] for BQ rows and
 // NV 16-lane vectors of value columns, all in registers; rows of P are ldp apart, of O ldo apart.
+// tail > 0: one vector of which only `tail` columns exist in V (the last, partial one).
 template <int BQ, int NV, typename Rows>
 inline void pv_micro(const float* pb,
                      int64_t ldp,
                      const Rows& vr,
-                     int64_t width,
                      int64_t col0,
                      int64_t jn,
                      const float* alpha,
                      float* ob,
-                     int64_t ldo) {
+                     int64_t ldo,
+                     int tail) {
   F32 acc[BQ][NV];
   for (int r = 0; r < BQ; ++r) {
     for (int v = 0; v < NV; ++v)
       acc[r][v] = mul(load(ob + r * ldo + col0 + 16 * v), set1(alpha[r]));
   }
-  for (int64_t j = 0; j < jn; ++j) {
-    F32 vv[NV];
-    for (int v = 0; v < NV; ++v) vv[v] = vr.load_at(j, col0 + 16 * v, width);
-    for (int r = 0; r < BQ; ++r) {
-      const F32 pj = set1(pb[r * ldp + j]);
-      for (int v = 0; v < NV; ++v) acc[r][v] = fmadd(pj, vv[v], acc[r][v]);
+  if (tail > 0) {
+    for (int64_t j = 0; j < jn; ++j) {
+      const F32 vv = vr.load_n_at(j, col0, tail);
+      for (int r = 0; r < BQ; ++r) acc[r][0] = fmadd(set1(pb[r * ldp + j]), vv, acc[r][0]);
+    }
+  } else {
+    for (int64_t j = 0; j < jn; ++j) {
+      F32 vv[NV];
+      for (int v = 0; v < NV; ++v) vv[v] = vr.load_at(j, col0 + 16 * v);
+      for (int r = 0; r < BQ; ++r) {
+        const F32 pj = set1(pb[r * ldp + j]);
+        for (int v = 0; v < NV; ++v) acc[r][v] = fmadd(pj, vv[v], acc[r][v]);
+      }
     }
   }
   for (int r = 0; r < BQ; ++r) {
@@ -134,9 +144,12 @@ inline void pv_row_block(const float* pb,
                          float* ob) {
   int64_t col = 0;
   for (; col + 16 * kVecs <= width; col += 16 * kVecs) {
-    pv_micro<BQ, kVecs>(pb, ldp, vr, width, col, jn, alpha, ob, hdv);
+    pv_micro<BQ, kVecs>(pb, ldp, vr, col, jn, alpha, ob, hdv, 0);
   }
-  for (; col < hdv; col += 16) pv_micro<BQ, 1>(pb, ldp, vr, width, col, jn, alpha, ob, hdv);
+  for (; col + 16 <= width; col += 16) pv_micro<BQ, 1>(pb, ldp, vr, col, jn, alpha, ob, hdv, 0);
+  if (col < hdv) {
+    pv_micro<BQ, 1>(pb, ldp, vr, col, jn, alpha, ob, hdv, static_cast<int>(width - col));
+  }
 }
 
 // O[rows][hdv] = O · alpha + P[rows][jn] · V[jn][hdv], in register blocks of up to kRows rows.
@@ -181,13 +194,13 @@ void decode_item(const AttentionArgs& a,
   const int64_t nqh = (g_end - g_begin) * per_head;
   const int64_t hd = p.head_dim_pad, hdv = p.head_dim_v_pad;
   // Query row qh = (g − g_begin) · per_head + i · group + hh.
-  float* qs = scratch;                // nqh × hd, scaled queries
-  float* acc = qs + nqh * hd;         // nqh × hdv
-  float* kbuf = acc + nqh * hdv;      // 16 × hd
-  float* probs = kbuf + kBlock * hd;  // nqh × 16
-  float* row_max = probs + nqh * kBlock;
-  float* row_sum = row_max + nqh;
-  float* alpha = row_sum + nqh;
+  float* qs = scratch;                     // nqh × hd, scaled queries
+  float* acc = qs + nqh * hd;              // nqh × hdv
+  float* kbuf = acc + nqh * hdv;           // 16 × hd
+  float* probs = kbuf + kBlock * hd;       // nqh × 16
+  float* row_sums = probs + nqh * kBlock;  // nqh × 16 lanes of the running sum
+  float* row_max = row_sums + nqh * 16;
+  float* alpha = row_max + nqh;
   int64_t limit[kAttentionDecodeMaxQueries];  // keys each query sees
 
   for (int64_t g = g_begin; g < g_end; ++g) {
@@ -197,8 +210,8 @@ void decode_item(const AttentionArgs& a,
         const float* src = a.q + i * a.q_stride + (g * group + hh) * a.head_dim;
         for (int64_t d = 0; d < hd; ++d) qs[qh * hd + d] = d < a.head_dim ? src[d] * a.scale : 0.0f;
         for (int64_t d = 0; d < hdv; d += 16) store(acc + qh * hdv + d, zero());
+        store(row_sums + qh * 16, zero());
         row_max[qh] = -INFINITY;
-        row_sum[qh] = 0;
       }
     }
   }
@@ -210,21 +223,33 @@ void decode_item(const AttentionArgs& a,
 
   for (int64_t j0 = j_begin; j0 < j_end; j0 += kBlock) {
     const int64_t count = amin(kBlock, j_end - j0);
-    // The next block's rows: the cache is strided by all KV heads, so help the prefetchers.
-    for (int64_t t = 0; t < kBlock && j0 + kBlock + t < j_end; ++t) {
-      for (int64_t g = g_begin; g < g_end; ++g) {
-        prefetch_row(a.k + (j0 + kBlock + t) * a.k_stride + g * a.k_head_stride, k_bytes);
-        prefetch_row(a.v + (j0 + kBlock + t) * a.v_stride + g * a.v_head_stride, v_bytes);
-      }
-    }
+    // Rows kPrefetchBlocks ahead, spread over the work of this block (head by head, K during the
+    // scores, V during P·V): a burst of prefetches at the top of the block would fill the line
+    // fill buffers and stall the core instead of overlapping memory with compute.
+    const int64_t ahead = j0 + kPrefetchBlocks * kBlock;
+    const int64_t ahead_rows = amin(kBlock, j_end - ahead);
+    // Keys of this block that some query sees (a query's hidden keys get probability 0).
+    int64_t used = 0;
+    for (int64_t i = 0; i < a.n_q; ++i) used = amax(used, amin(limit[i] - j0, count));
+    if (used <= 0) continue;
+    // Two passes over the heads: scores and softmax for all of them, then P·V for all of them.
+    // P·V reads the probabilities back as scalars; storing them a whole pass earlier lets the
+    // stores reach L1 first (a 4-byte load from a 64-byte store still in the store buffer stalls).
     for (int64_t g = g_begin; g < g_end; ++g) {
       const uint16_t* k_head = a.k + g * a.k_head_stride;
-      const uint16_t* v_head = a.v + g * a.v_head_stride;
-      for (int64_t t = 0; t < count; ++t) {
-        convert_row(k_head + (j0 + t) * a.k_stride, a.head_dim, hd, kbuf + t * hd);
+      for (int64_t t = 0; t < ahead_rows; ++t)
+        prefetch_row(k_head + (ahead + t) * a.k_stride, k_bytes);
+      if constexpr (NC > 0) {  // head_dim = 16·NC: straight-line conversion
+        for (int64_t t = 0; t < count; ++t) {
+          const uint16_t* row = k_head + (j0 + t) * a.k_stride;
+          for (int c = 0; c < NC; ++c) store(kbuf + t * hd + 16 * c, load_f16(row + 16 * c));
+        }
+      } else {
+        for (int64_t t = 0; t < count; ++t) {
+          convert_row(k_head + (j0 + t) * a.k_stride, a.head_dim, hd, kbuf + t * hd);
+        }
       }
       const int64_t q0 = (g - g_begin) * per_head;
-      int64_t used = 0;  // keys of this block any query sees
       for (int64_t r = 0; r < per_head; ++r) {
         const int64_t qh = q0 + r, i = r / group;
         float* pr_row = probs + qh * kBlock;
@@ -239,26 +264,36 @@ void decode_item(const AttentionArgs& a,
           // Lanes past `visible` may hold scores of stale buffer rows: hide them.
           s = select_lt(lane_index(), set1(static_cast<float>(visible)), s, minus_inf);
         }
-        const float block_max = reduce_max(s);
-        if (block_max == -INFINITY) {
-          store(pr_row, zero());
-          continue;
-        }
-        used = amax(used, visible);
+        // The running max only moves when a score exceeds it by kSlack: probabilities up to
+        // e^kSlack are harmless in f32, and the common block then needs no horizontal max and no
+        // rescaling. The sum stays a vector until the end.
+        float* sum_lanes = row_sums + qh * 16;
         const float old_max = row_max[qh];
-        const float new_max = old_max > block_max ? old_max : block_max;
-        const F32 pr = vexp(sub(s, set1(new_max)));
-        alpha[qh] = old_max == -INFINITY ? 0.0f : std::exp(old_max - new_max);
-        row_sum[qh] = row_sum[qh] * alpha[qh] + reduce_add(pr);
-        row_max[qh] = new_max;
+        if (old_max == -INFINITY || any_greater(s, set1(old_max + kSlack))) {
+          const float block_max = reduce_max(s);
+          if (block_max == -INFINITY) {
+            store(pr_row, zero());
+            continue;
+          }
+          const float new_max = old_max > block_max ? old_max : block_max;
+          alpha[qh] = old_max == -INFINITY ? 0.0f : std::exp(old_max - new_max);
+          store(sum_lanes, mul(load(sum_lanes), set1(alpha[qh])));
+          row_max[qh] = new_max;
+        }
+        const F32 pr = vexp(sub(s, set1(row_max[qh])));
+        store(sum_lanes, add(load(sum_lanes), pr));
         store(pr_row, pr);
       }
-      if (used > 0) {
-        // V straight from the cache: each row is used by every query row of the group at once.
-        const F16Rows rows{v_head + j0 * a.v_stride, a.v_stride};
-        pv_rows(probs + q0 * kBlock, kBlock, rows, a.head_dim_v, hdv, used, alpha + q0,
-                acc + q0 * hdv, per_head);
-      }
+    }
+    for (int64_t g = g_begin; g < g_end; ++g) {
+      // V straight from the cache: each row is used by every query row of the group at once.
+      const int64_t q0 = (g - g_begin) * per_head;
+      const uint16_t* v_head = a.v + g * a.v_head_stride;
+      for (int64_t t = 0; t < ahead_rows; ++t)
+        prefetch_row(v_head + (ahead + t) * a.v_stride, v_bytes);
+      const F16Rows rows{v_head + j0 * a.v_stride, a.v_stride};
+      pv_rows(probs + q0 * kBlock, kBlock, rows, a.head_dim_v, hdv, used, alpha + q0,
+              acc + q0 * hdv, per_head);
     }
   }
 
@@ -268,14 +303,15 @@ void decode_item(const AttentionArgs& a,
       for (int64_t hh = 0; hh < group; ++hh) {
         const int64_t qh = (g - g_begin) * per_head + i * group + hh, head = g * group + hh;
         const float* o = acc + qh * hdv;
+        const float row_sum = reduce_add(load(row_sums + qh * 16));
         if (p.n_chunks == 1) {
           float* dst = a.out + i * a.out_stride + head * a.head_dim_v;
-          const float inv = row_sum[qh] > 0 ? 1.0f / row_sum[qh] : 0.0f;
+          const float inv = row_sum > 0 ? 1.0f / row_sum : 0.0f;
           for (int64_t d = 0; d < a.head_dim_v; ++d) dst[d] = o[d] * inv;
         } else {
           float* dst = p.partials + ((chunk * a.n_q + i) * a.n_head + head) * (hdv + 2);
           dst[0] = row_max[qh];
-          dst[1] = row_sum[qh];
+          dst[1] = row_sum;
           for (int64_t d = 0; d < hdv; ++d) dst[2 + d] = o[d];
         }
       }
@@ -323,9 +359,9 @@ void run_decode(const AttentionArgs& a, const AttentionPlan& p) {
     for (int64_t item = 0; item < items; ++item) {
       const int64_t g0 = item / p.n_chunks * p.heads_per_item, chunk = item % p.n_chunks;
       const int64_t g1 = g0 + p.heads_per_item;
-      if (nc == 4) {
+      if (nc == 4 && a.head_dim == 64) {
         decode_item<4>(a, p, g0, g1, chunk, scratch);
-      } else if (nc == 8) {
+      } else if (nc == 8 && a.head_dim == 128) {
         decode_item<8>(a, p, g0, g1, chunk, scratch);
       } else {
         decode_item<0>(a, p, g0, g1, chunk, scratch);

@@ -101,6 +101,10 @@ inline F32 select_lt(F32 a, F32 b, F32 x, F32 y) {
   return {_mm256_blendv_ps(y.lo, x.lo, _mm256_cmp_ps(a.lo, b.lo, _CMP_LT_OQ)),
           _mm256_blendv_ps(y.hi, x.hi, _mm256_cmp_ps(a.hi, b.hi, _CMP_LT_OQ))};
 }
+inline bool any_greater(F32 a, F32 b) {
+  return _mm256_movemask_ps(_mm256_or_ps(_mm256_cmp_ps(a.lo, b.lo, _CMP_GT_OQ),
+                                         _mm256_cmp_ps(a.hi, b.hi, _CMP_GT_OQ))) != 0;
+}
 inline F32 swap_pairs(F32 a) {
   return {_mm256_permute_ps(a.lo, 0xb1), _mm256_permute_ps(a.hi, 0xb1)};
 }

@@ -78,6 +78,8 @@ inline F32 round_nearest(F32 a) {
 inline F32 select_lt(F32 a, F32 b, F32 x, F32 y) {
   return {_mm512_mask_blend_ps(_mm512_cmp_ps_mask(a.v, b.v, _CMP_LT_OQ), y.v, x.v)};
 }
+/// True when a > b in any lane.
+inline bool any_greater(F32 a, F32 b) { return _mm512_cmp_ps_mask(a.v, b.v, _CMP_GT_OQ) != 0; }
 /// Lanes (0,1), (2,3), … swapped.
 inline F32 swap_pairs(F32 a) { return {_mm512_permute_ps(a.v, 0xb1)}; }
 inline float reduce_add(F32 a) { return _mm512_reduce_add_ps(a.v); }
