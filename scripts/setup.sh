@@ -9,8 +9,9 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   # clang + its runtime: the libFuzzer targets for the model-file parsers
   clang libclang-rt-14-dev
-  # compute: oneDNN for the cpu backend (Debian ships 2.6, threaded with GNU OpenMP)
-  libdnnl-dev
+  # compute: oneDNN for the cpu backend (Debian ships 2.6, threaded with GNU OpenMP); its CMake
+  # config looks for OpenCL (the GPU runtime it was built with), whose -dev package it lacks
+  libdnnl-dev ocl-icd-opencl-dev
   # media: OpenCV for images (only the components vision/io uses), FFmpeg for audio
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libavformat-dev libavcodec-dev libavutil-dev libswresample-dev libswscale-dev

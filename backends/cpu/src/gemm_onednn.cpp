@@ -1,0 +1,309 @@
+// gemm.h on oneDNN 2.6's matmul primitive. Facts about this oneDNN that shape the code (measured,
+// see docs CPU-NOTES): weights packed with format_tag::any are 1.3–2.6× faster than plain ones;
+// primitive creation costs 30–135 µs and a cache hit still ~2.5 µs, so primitives are made once per
+// M bucket; runtime scales, zero points or dims move int8 from brgemm to a 3× slower gemm:jit, so
+// every dimension is fixed and the int8 scales are applied by our own epilogue.
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <dnnl.hpp>
+#include <unordered_map>
+#include <vector>
+
+#include "braid/core/quant.h"
+#include "braid/cpu/gemm.h"
+#include "isa/isa_kernels.h"
+#include "kernel_checks.h"
+
+namespace braid::cpu {
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+using Dt = memory::data_type;
+
+// Rows per primitive call: every power of two from 16 to 512. A call of M rows runs 512-row pieces,
+// then the largest bucket that fits the rest, and so on; fewer than 16 left are padded to 16.
+constexpr int64_t kBuckets[] = {16, 32, 64, 128, 256, 512};
+constexpr int kBucketCount = 6;
+
+int bucket_for(int64_t rows) {
+  for (int b = kBucketCount - 1; b >= 0; --b) {
+    if (kBuckets[b] <= rows) return b;
+  }
+  return 0;
+}
+
+core::Status onednn_error(const char* where, const dnnl::error& e) {
+  return core::Status(core::StatusCode::BackendError,
+                      core::str_cat("[cpu::", where, "] oneDNN: ", e.what()));
+}
+
+core::Status check_shape(const char* where, const void* w, int64_t n, int64_t k, int64_t ldw) {
+  if (w == nullptr || n < 1 || k < 1 || ldw < k) {
+    return core::invalid_argument("[cpu::", where, "] weights [", n, ", ", k, "] with row stride ",
+                                  ldw, ": need positive sizes and ldw >= k");
+  }
+  return detail::check_isa(where);
+}
+
+// Grow-only per-thread scratch (padded pieces, int8 codes, s32 accumulators).
+template <typename T>
+T* scratch(std::vector<T>& buffer, int64_t count) {
+  if (static_cast<int64_t>(buffer.size()) < count) buffer.resize(static_cast<size_t>(count));
+  return buffer.data();
+}
+
+// The primitives of one weight matrix, one per bucket, sharing one packed copy of the weights.
+struct Primitives {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  memory packed;
+  std::vector<dnnl::matmul> matmuls;
+  std::string implementation;
+  bool has_bias = false;
+  memory bias;
+};
+
+// Creates the bucket primitives for src/dst types and packs `weights` (dims {k, n}, plain layout
+// ba = W[n, k]) into the layout the first one asks for; every bucket must ask for the same.
+void build(Primitives& p,
+           int64_t n,
+           int64_t k,
+           Dt src_type,
+           Dt weight_type,
+           Dt dst_type,
+           void* weights,
+           const float* bias) {
+  const memory::desc user_weights({k, n}, weight_type, Tag::ba);
+  const memory::desc any_weights({k, n}, weight_type, Tag::any);
+  const memory::desc bias_md({1, n}, Dt::f32, Tag::ab);
+  p.has_bias = bias != nullptr;
+  for (int b = 0; b < kBucketCount; ++b) {
+    const memory::desc src({kBuckets[b], k}, src_type, Tag::ab);
+    const memory::desc dst({kBuckets[b], n}, dst_type, Tag::ab);
+    const auto desc = p.has_bias ? dnnl::matmul::desc(src, any_weights, bias_md, dst)
+                                 : dnnl::matmul::desc(src, any_weights, dst);
+    const dnnl::matmul::primitive_desc pd(desc, p.engine);
+    if (b == 0) {
+      p.packed = memory(pd.weights_desc(), p.engine);
+      memory user(user_weights, p.engine, weights);
+      dnnl::stream s(p.engine);
+      dnnl::reorder(user, p.packed).execute(s, user, p.packed);
+      s.wait();
+    } else if (pd.weights_desc() != p.packed.get_desc()) {
+      throw dnnl::error(dnnl_unimplemented, "bucket primitives disagree on the weight layout");
+    }
+    if (b == kBucketCount - 1) p.implementation = pd.impl_info_str();
+    p.matmuls.emplace_back(pd);
+  }
+  if (p.has_bias) {
+    p.bias = memory(bias_md, p.engine);
+    std::memcpy(p.bias.get_data_handle(), bias, static_cast<size_t>(n) * sizeof(float));
+  }
+}
+
+void execute(const Primitives& p,
+             int bucket,
+             const memory::desc& src_md,
+             void* src,
+             const memory::desc& dst_md,
+             void* dst) {
+  dnnl::stream s(p.engine);
+  memory src_mem(src_md, p.engine, src);
+  memory dst_mem(dst_md, p.engine, dst);
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, p.packed}, {DNNL_ARG_DST, dst_mem}};
+  if (p.has_bias) args.insert({DNNL_ARG_BIAS, p.bias});
+  p.matmuls[static_cast<size_t>(bucket)].execute(s, args);
+  s.wait();
+}
+
+void set_threads(int n_threads) {
+  const int threads = resolve_threads(n_threads);
+  if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
+}
+
+}  // namespace
+
+// ---- f32 ----------------------------------------------------------------------------------------
+
+struct GemmF32::State {
+  int64_t n = 0, k = 0;
+  Primitives p;
+};
+
+GemmF32::GemmF32(std::unique_ptr<State> state) : state_(std::move(state)) {}
+GemmF32::~GemmF32() = default;
+int64_t GemmF32::n() const { return state_->n; }
+int64_t GemmF32::k() const { return state_->k; }
+std::string GemmF32::implementation() const { return state_->p.implementation; }
+
+core::Result<std::unique_ptr<GemmF32>> GemmF32::create(
+    const float* w, int64_t n, int64_t k, int64_t ldw, const float* bias) {
+  BRAID_TRY(check_shape("GemmF32", w, n, k, ldw));
+  auto state = std::make_unique<State>();
+  state->n = n;
+  state->k = k;
+  // oneDNN reads the plain weights with row stride k: copy when the caller's rows are padded.
+  std::vector<float> dense;
+  const float* rows = w;
+  if (ldw != k) {
+    dense.resize(static_cast<size_t>(n * k));
+    for (int64_t i = 0; i < n; ++i) std::memcpy(&dense[i * k], w + i * ldw, k * sizeof(float));
+    rows = dense.data();
+  }
+  try {
+    build(state->p, n, k, Dt::f32, Dt::f32, Dt::f32, const_cast<float*>(rows), bias);
+  } catch (const dnnl::error& e) {
+    return onednn_error("GemmF32::create", e);
+  }
+  return std::unique_ptr<GemmF32>(new GemmF32(std::move(state)));
+}
+
+core::Status GemmF32::run(const float* x, int64_t m, float* y, int n_threads) const {
+  if (m < 0 || (m > 0 && (x == nullptr || y == nullptr))) {
+    return core::invalid_argument("[cpu::GemmF32::run] m = ", m, " or null x / y");
+  }
+  const State& s = *state_;
+  set_threads(n_threads);
+  thread_local std::vector<float> pad_src, pad_dst;
+  try {
+    int64_t row = 0;
+    while (row < m) {
+      const int64_t left = m - row;
+      const int b = bucket_for(left);
+      const int64_t rows = kBuckets[b];
+      const memory::desc src_md({rows, s.k}, Dt::f32, Tag::ab);
+      const memory::desc dst_md({rows, s.n}, Dt::f32, Tag::ab);
+      if (left >= rows) {
+        execute(s.p, b, src_md, const_cast<float*>(x + row * s.k), dst_md, y + row * s.n);
+        row += rows;
+      } else {  // fewer than 16 rows left: run a padded copy
+        float* src = scratch(pad_src, rows * s.k);
+        float* dst = scratch(pad_dst, rows * s.n);
+        std::memcpy(src, x + row * s.k, static_cast<size_t>(left * s.k) * sizeof(float));
+        std::memset(src + left * s.k, 0, static_cast<size_t>((rows - left) * s.k) * sizeof(float));
+        execute(s.p, b, src_md, src, dst_md, dst);
+        std::memcpy(y + row * s.n, dst, static_cast<size_t>(left * s.n) * sizeof(float));
+        row = m;
+      }
+    }
+  } catch (const dnnl::error& e) {
+    return onednn_error("GemmF32::run", e);
+  }
+  return core::Status::ok();
+}
+
+// ---- int8 ---------------------------------------------------------------------------------------
+
+struct GemmInt8::State {
+  int64_t n = 0, k = 0;
+  Primitives p;
+  std::vector<float> col_scales;     // sw[n]
+  std::vector<int32_t> col_offsets;  // 128 · Σ_k w8[n, k]
+  std::vector<float> bias;           // empty: none
+};
+
+GemmInt8::GemmInt8(std::unique_ptr<State> state) : state_(std::move(state)) {}
+GemmInt8::~GemmInt8() = default;
+int64_t GemmInt8::n() const { return state_->n; }
+int64_t GemmInt8::k() const { return state_->k; }
+std::string GemmInt8::implementation() const { return state_->p.implementation; }
+
+core::Result<std::unique_ptr<GemmInt8>> GemmInt8::create(
+    const float* w, int64_t n, int64_t k, int64_t ldw, const float* bias) {
+  BRAID_TRY(check_shape("GemmInt8", w, n, k, ldw));
+  auto state = std::make_unique<State>();
+  state->n = n;
+  state->k = k;
+  state->col_scales.resize(static_cast<size_t>(n));
+  state->col_offsets.resize(static_cast<size_t>(n));
+  if (bias != nullptr) state->bias.assign(bias, bias + n);
+  // Symmetric per-row codes, round to nearest even (as the activations get).
+  std::vector<int8_t> codes(static_cast<size_t>(n * k));
+  for (int64_t i = 0; i < n; ++i) {
+    const float* row = w + i * ldw;
+    float amax = 0;
+    for (int64_t j = 0; j < k; ++j) amax = std::max(amax, std::fabs(row[j]));
+    const float scale = amax / 127.0f;
+    const float inv = scale != 0 ? 1.0f / scale : 0.0f;
+    int32_t sum = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      const auto q = static_cast<int32_t>(std::nearbyint(row[j] * inv));
+      codes[i * k + j] = static_cast<int8_t>(q);
+      sum += q;
+    }
+    state->col_scales[i] = scale;
+    state->col_offsets[i] = 128 * sum;
+  }
+  try {
+    build(state->p, n, k, Dt::u8, Dt::s8, Dt::s32, codes.data(), nullptr);
+  } catch (const dnnl::error& e) {
+    return onednn_error("GemmInt8::create", e);
+  }
+  return std::unique_ptr<GemmInt8>(new GemmInt8(std::move(state)));
+}
+
+core::Result<std::unique_ptr<GemmInt8>> GemmInt8::create_from_gguf(core::DType dtype,
+                                                                   const void* data,
+                                                                   int64_t n,
+                                                                   int64_t k,
+                                                                   int64_t row_stride,
+                                                                   const float* bias) {
+  BRAID_TRY(check_shape("GemmInt8", data, n, k, k));
+  const auto row_bytes = core::dtype_row_bytes(dtype, static_cast<uint64_t>(k));
+  if (!row_bytes || row_stride < static_cast<int64_t>(*row_bytes)) {
+    return core::invalid_argument("[cpu::GemmInt8] ", core::dtype_name(dtype), " weights [", n,
+                                  ", ", k, "]: k is not a whole number of blocks or row stride ",
+                                  row_stride, " is short");
+  }
+  std::vector<float> dense(static_cast<size_t>(n * k));
+  for (int64_t i = 0; i < n; ++i) {
+    BRAID_TRY(core::dequantize_row(dtype, static_cast<const uint8_t*>(data) + i * row_stride,
+                                   dense.data() + i * k, k));
+  }
+  return create(dense.data(), n, k, k, bias);
+}
+
+core::Status GemmInt8::run(const float* x, int64_t m, float* y, int n_threads) const {
+  if (m < 0 || (m > 0 && (x == nullptr || y == nullptr))) {
+    return core::invalid_argument("[cpu::GemmInt8::run] m = ", m, " or null x / y");
+  }
+  const State& s = *state_;
+  const int threads = resolve_threads(n_threads);
+  set_threads(threads);
+  thread_local std::vector<uint8_t> codes;
+  thread_local std::vector<float> row_scales;
+  thread_local std::vector<int32_t> acc;
+  // The last piece may be padded up to 16 rows past m.
+  uint8_t* q = scratch(codes, (m + 16) * s.k);
+  float* sx = scratch(row_scales, m + 16);
+  int32_t* a = scratch(acc, std::min<int64_t>(m + 16, 512) * s.n);
+  BRAID_CPU_DISPATCH(quantize_rows_u8, x, m, s.k, q, sx, threads);
+  const float* bias = s.bias.empty() ? nullptr : s.bias.data();
+  try {
+    int64_t row = 0;
+    while (row < m) {
+      const int64_t left = m - row;
+      const int b = bucket_for(left);
+      const int64_t rows = kBuckets[b];
+      const int64_t valid = std::min(left, rows);
+      if (valid < rows) {  // pad the last piece with code 128 (value 0)
+        std::memset(q + (row + valid) * s.k, 128, static_cast<size_t>((rows - valid) * s.k));
+      }
+      const memory::desc src_md({rows, s.k}, Dt::u8, Tag::ab);
+      const memory::desc dst_md({rows, s.n}, Dt::s32, Tag::ab);
+      execute(s.p, b, src_md, q + row * s.k, dst_md, a);
+      BRAID_CPU_DISPATCH(int8_epilogue, a, valid, s.n, sx + row, s.col_scales.data(),
+                         s.col_offsets.data(), bias, y + row * s.n, threads);
+      row += valid;
+    }
+  } catch (const dnnl::error& e) {
+    return onednn_error("GemmInt8::run", e);
+  }
+  return core::Status::ok();
+}
+
+}  // namespace braid::cpu
