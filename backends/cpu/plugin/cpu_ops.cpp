@@ -1,0 +1,247 @@
+#include "cpu_ops.h"
+
+#include <cstring>
+#include <memory>
+
+#include "braid/abi_layout.h"
+#include "braid/core/dtype.h"
+#include "braid/cpu/attention.h"
+#include "braid/cpu/elementwise.h"
+#include "braid/cpu/gemm.h"
+#include "braid/cpu/norm.h"
+#include "braid/cpu/quant_matmul.h"
+#include "braid/cpu/rope.h"
+#include "braid/cpu/softmax.h"
+#include "braid/plugin_types.h"
+
+namespace braid::cpu_plugin {
+namespace {
+
+// A kernel's failure becomes the ABI call's: NotSupported stays so, the rest are bad input
+// (the kernels check their arguments, and compile checked the shapes).
+void check(const core::Status& status, const char* op) {
+  if (status.is_ok()) return;
+  plugin::fail(status.code() == core::StatusCode::NotSupported ? BRAID_STATUS_NOT_SUPPORTED
+                                                               : BRAID_STATUS_INVALID_ARGUMENT,
+               "[cpu] ", op, ": ", status.message());
+}
+
+template <typename T>
+T unwrap(core::Result<T> result, const char* op) {
+  check(result.status(), op);
+  return std::move(result).value();
+}
+
+float* f32(std::byte* p) { return reinterpret_cast<float*>(p); }
+
+int64_t inner(const braid_tensor_desc& t) { return t.shape[t.rank - 1]; }
+
+std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, int threads) {
+  const braid_tensor_desc& w = *node.in[1];
+  const int64_t n = w.shape[0], k = w.shape[1];
+  const int64_t m = abi::n_elements(*node.in[0]) / k;
+  const float* x = f32(io.in[0]);
+  const float* bias = io.in[2] ? f32(io.in[2]) : nullptr;
+  float* y = f32(io.out);
+  if (w.dtype == 0) {
+    const float* wp = f32(io.in[1]);
+    const int64_t ldw = w.strides[0] / 4;
+    if (io.weights[1] && (io.in[2] == nullptr || io.weights[2])) {
+      std::shared_ptr<cpu::GemmF32> gemm =
+          unwrap(cpu::GemmF32::create(wp, n, k, ldw, bias), "matmul");
+      return [=] { check(gemm->run(x, m, y, threads), "matmul"); };
+    }
+    // Weights that may change between runs are packed on every run.
+    return [=] {
+      auto gemm = unwrap(cpu::GemmF32::create(wp, n, k, ldw, bias), "matmul");
+      check(gemm->run(x, m, y, threads), "matmul");
+    };
+  }
+  cpu::GgufMatrix matrix;
+  matrix.dtype = static_cast<core::DType>(w.dtype);
+  matrix.n = n;
+  matrix.k = k;
+  matrix.data = io.in[1];
+  matrix.row_stride = w.strides[0];
+  check(cpu::validate(matrix), "matmul");
+  auto activations = std::make_shared<cpu::ActivationBuffer>();
+  check(activations->reserve(m, k), "matmul");
+  if (io.weights[1]) {
+    auto packed = std::make_shared<cpu::RepackedMatrix>(
+        unwrap(cpu::RepackedMatrix::create(matrix, threads), "matmul"));
+    return [=] {
+      auto a = unwrap(activations->quantize(x, m, k, k, threads), "matmul");
+      check(cpu::quant_matmul(packed->view(), a, bias, y, n, threads), "matmul");
+    };
+  }
+  return [=] {
+    auto a = unwrap(activations->quantize(x, m, k, k, threads), "matmul");
+    check(cpu::quant_matmul(matrix, a, bias, y, n, threads), "matmul");
+  };
+}
+
+std::function<void()> prepare_binary(const NodeView& node, const OpTensors& io, int threads) {
+  const cpu::BinaryOp op = node.op == BRAID_OP_ADD ? cpu::BinaryOp::Add : cpu::BinaryOp::Mul;
+  const braid_tensor_desc& a = *node.in[0];
+  const int64_t total = abi::n_elements(a);
+  const int64_t block = broadcast_block(a, *node.in[1]);
+  const int64_t n = inner(a);
+  const float* x = f32(io.in[0]);
+  const float* b = f32(io.in[1]);
+  float* y = f32(io.out);
+  if (block == n) {  // one row of b over every row of a: the kernel's own broadcast
+    return [=] { check(cpu::binary(op, x, n, b, 0, y, n, total / n, n, threads), "add/mul"); };
+  }
+  return [=] {
+    for (int64_t r = 0; r < total; r += block) {
+      check(cpu::binary(op, x + r, block, b, 0, y + r, block, 1, block, threads), "add/mul");
+    }
+  };
+}
+
+std::function<void()> prepare_softmax(const NodeView& node, const OpTensors& io, int threads) {
+  const braid_tensor_desc& a = *node.in[0];
+  const int64_t total = abi::n_elements(a), n = inner(a);
+  const float scale = node.params.softmax.scale;
+  const float* x = f32(io.in[0]);
+  float* y = f32(io.out);
+  if (!io.in[1]) {
+    return [=] {
+      check(cpu::softmax(x, n, y, n, total / n, n, scale, nullptr, 0, threads), "softmax");
+    };
+  }
+  const float* mask = f32(io.in[1]);
+  const int64_t block = broadcast_block(a, *node.in[1]);
+  if (block == n) {
+    return
+        [=] { check(cpu::softmax(x, n, y, n, total / n, n, scale, mask, 0, threads), "softmax"); };
+  }
+  return [=] {
+    for (int64_t r = 0; r < total; r += block) {
+      check(cpu::softmax(x + r, n, y + r, n, block / n, n, scale, mask, n, threads), "softmax");
+    }
+  };
+}
+
+std::function<void()> prepare_attention(const NodeView& node, const OpTensors& io, int threads) {
+  const braid_tensor_desc& q = *node.in[0];
+  const braid_tensor_desc& k = *node.in[1];
+  const braid_tensor_desc& v = *node.in[2];
+  cpu::AttentionArgs args;
+  args.n_q = q.shape[0];
+  args.n_head = q.shape[1];
+  args.head_dim = q.shape[2];
+  args.n_kv = k.shape[0];
+  args.n_head_kv = k.shape[1];
+  args.head_dim_v = v.shape[2];
+  args.q = f32(io.in[0]);
+  args.q_stride = q.strides[0] / 4;
+  args.k = reinterpret_cast<const uint16_t*>(io.in[1]);
+  args.k_stride = k.strides[0] / 2;
+  args.k_head_stride = k.strides[1] / 2;
+  args.v = reinterpret_cast<const uint16_t*>(io.in[2]);
+  args.v_stride = v.strides[0] / 2;
+  args.v_head_stride = v.strides[1] / 2;
+  args.out = f32(io.out);
+  args.out_stride = node.out->strides[0] / 4;
+  args.scale = node.params.attention.scale;
+  args.causal = node.params.attention.causal != 0;
+  args.positions = reinterpret_cast<const int32_t*>(io.in[3]);
+  if (io.in[4]) {
+    args.mask = f32(io.in[4]);
+    args.mask_stride = node.in[4]->strides[0] / 4;
+  }
+  const int32_t* valid = reinterpret_cast<const int32_t*>(io.in[5]);
+  return [=]() mutable {
+    if (valid) {
+      const int32_t count = *valid;
+      if (count < 0 || count > args.n_kv) {
+        plugin::fail(BRAID_STATUS_INVALID_ARGUMENT, "[cpu] attention: valid KV count ", count,
+                     " is outside 0..", args.n_kv);
+      }
+      args.n_kv_valid = count;
+    }
+    check(cpu::attention(args, threads), "attention");
+  };
+}
+
+std::function<void()> prepare_rope(const NodeView& node, const OpTensors& io, int threads) {
+  const braid_tensor_desc& a = *node.in[0];
+  const braid_rope_params& p = node.params.rope;
+  cpu::RopeParams params;
+  params.mode = p.mode == BRAID_ROPE_ADJACENT ? cpu::RopeMode::Adjacent : cpu::RopeMode::HalfSplit;
+  params.n_rot = p.n_rot;
+  params.freq_base = p.freq_base;
+  params.freq_scale = p.freq_scale;
+  params.freq_factors = io.in[2] ? f32(io.in[2]) : nullptr;
+  const int64_t t = a.shape[0], h = a.shape[1], d = a.shape[2];
+  const float* x = f32(io.in[0]);
+  const int32_t* pos = reinterpret_cast<const int32_t*>(io.in[1]);
+  float* y = f32(io.out);
+  return [=] { check(cpu::rope(x, y, t, h, d, h * d, pos, params, threads), "rope"); };
+}
+
+}  // namespace
+
+std::function<void()> prepare(const NodeView& node, const OpTensors& io, int threads) {
+  const braid_tensor_desc& a = *node.in[0];
+  const int64_t total = abi::n_elements(a);
+  const float* x = f32(io.in[0]);
+  float* y = f32(io.out);
+  switch (node.op) {
+    case BRAID_OP_MATMUL:
+      return prepare_matmul(node, io, threads);
+    case BRAID_OP_ADD:
+    case BRAID_OP_MUL:
+      return prepare_binary(node, io, threads);
+    case BRAID_OP_SOFTMAX:
+      return prepare_softmax(node, io, threads);
+    case BRAID_OP_ATTENTION:
+      return prepare_attention(node, io, threads);
+    case BRAID_OP_ROPE:
+      return prepare_rope(node, io, threads);
+    case BRAID_OP_SCALE: {
+      const float s = node.params.scale.scale, b = node.params.scale.bias;
+      return [=] { check(cpu::scale(x, y, total, s, b, threads), "scale"); };
+    }
+    case BRAID_OP_SILU:
+    case BRAID_OP_GELU:
+    case BRAID_OP_GELU_TANH:
+    case BRAID_OP_QUICK_GELU: {
+      const cpu::Activation f = node.op == BRAID_OP_SILU        ? cpu::Activation::Silu
+                                : node.op == BRAID_OP_GELU      ? cpu::Activation::Gelu
+                                : node.op == BRAID_OP_GELU_TANH ? cpu::Activation::GeluTanh
+                                                                : cpu::Activation::QuickGelu;
+      return [=] { check(cpu::activation(f, x, y, total, threads), "activation"); };
+    }
+    case BRAID_OP_SWIGLU: {
+      const float* up = f32(io.in[1]);
+      return [=] { check(cpu::swiglu(x, up, y, total, threads), "swiglu"); };
+    }
+    case BRAID_OP_RMS_NORM:
+    case BRAID_OP_LAYER_NORM: {
+      const int64_t n = inner(a);
+      const float eps = node.params.norm.eps;
+      const float* w = io.in[1] ? f32(io.in[1]) : nullptr;
+      const float* b = io.in[2] ? f32(io.in[2]) : nullptr;
+      if (node.op == BRAID_OP_RMS_NORM) {
+        return [=] { check(cpu::rms_norm(x, n, w, y, n, total / n, n, eps, threads), "rms_norm"); };
+      }
+      return [=] {
+        check(cpu::layer_norm(x, n, w, b, y, n, total / n, n, eps, threads), "layer_norm");
+      };
+    }
+    case BRAID_OP_RESHAPE:
+    case BRAID_OP_COPY: {
+      int64_t bytes = abi::row_bytes(a.dtype, inner(a));
+      for (uint32_t d = 0; d + 1 < a.rank; ++d) bytes *= a.shape[d];
+      const std::byte* src = io.in[0];
+      std::byte* dst = io.out;
+      return [=] { std::memcpy(dst, src, static_cast<size_t>(bytes)); };
+    }
+    default:
+      plugin::fail(BRAID_STATUS_NOT_SUPPORTED, "[cpu] op ", node.op, " has no cpu kernel");
+  }
+}
+
+}  // namespace braid::cpu_plugin

@@ -1,0 +1,25 @@
+// Prepared kernel calls: one per node of a compiled graph.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <functional>
+
+#include "cpu_support.h"
+
+namespace braid::cpu_plugin {
+
+/// Where a node's tensors live (fixed for the compiled graph's life).
+struct OpTensors {
+  std::array<std::byte*, BRAID_MAX_OP_INPUTS> in{};
+  /// Input s is in a weights buffer (or wrapped host memory): constant after load, so it may be
+  /// packed at compile time. Other inputs are read afresh on every run.
+  std::array<bool, BRAID_MAX_OP_INPUTS> weights{};
+  std::byte* out = nullptr;
+};
+
+/// Prepares a node that why_declined() accepted: creates oneDNN primitives, packs constant
+/// weights, and returns the call that runs it on `threads` threads. Throws plugin::Error.
+std::function<void()> prepare(const NodeView& node, const OpTensors& io, int threads);
+
+}  // namespace braid::cpu_plugin

@@ -1,0 +1,146 @@
+#include "cpu_support.h"
+
+#include "braid/abi_layout.h"
+#include "braid/core/dtype.h"
+#include "braid/cpu/quant_matmul.h"
+#include "braid/graph_check.h"
+
+namespace braid::cpu_plugin {
+namespace {
+
+constexpr uint32_t kF32 = 0;
+constexpr uint32_t kF16 = 1;
+
+bool contiguous(const braid_tensor_desc* t) { return t == nullptr || abi::is_contiguous(*t); }
+
+// The kernels read plain row-major memory: anything else is declined rather than copied.
+std::string need_contiguous(const NodeView& node, uint32_t slots) {
+  for (uint32_t s = 0; s < slots; ++s) {
+    if (!contiguous(node.in[s])) {
+      return abi::detail::cat("src", s, " ", abi::describe(*node.in[s]), " is strided");
+    }
+  }
+  if (!contiguous(node.out))
+    return abi::detail::cat("the output ", abi::describe(*node.out), " is strided");
+  return {};
+}
+
+std::string why_matmul(const NodeView& node) {
+  const braid_tensor_desc& w = *node.in[1];
+  if (!contiguous(node.in[0]) || !contiguous(node.in[2]) || !contiguous(node.out)) {
+    return "matmul: src0, bias and output must be contiguous";
+  }
+  if (w.dtype == kF32) {
+    if (w.strides[1] != 4 || w.strides[0] % 4 != 0 || w.strides[0] < 4 * w.shape[1]) {
+      return abi::detail::cat("matmul: F32 weights ", abi::describe(w), " need contiguous rows");
+    }
+    return {};
+  }
+  if (cpu::quant_matmul_supports(static_cast<core::DType>(w.dtype))) {
+    if (w.strides[0] < abi::row_bytes(w.dtype, w.shape[1])) {
+      return abi::detail::cat("matmul: weights ", abi::describe(w), " rows overlap");
+    }
+    return {};
+  }
+  return abi::detail::cat("matmul: no kernel for weights of type ", abi::dtype_name(w.dtype));
+}
+
+std::string why_attention(const NodeView& node) {
+  const braid_tensor_desc& q = *node.in[0];
+  const braid_tensor_desc& k = *node.in[1];
+  const braid_tensor_desc& v = *node.in[2];
+  const braid_tensor_desc& o = *node.out;
+  if (k.dtype != kF16 || v.dtype != kF16) {
+    return abi::detail::cat("attention: the kernel reads an F16 KV cache, not ",
+                            abi::dtype_name(k.dtype), "/", abi::dtype_name(v.dtype));
+  }
+  // q and out: heads of one query side by side, queries any whole number of floats apart.
+  for (const braid_tensor_desc* t : {&q, &o}) {
+    if (t->strides[2] != 4 || t->strides[1] != 4 * t->shape[2] || t->strides[0] % 4 != 0 ||
+        t->strides[0] < t->strides[1] * t->shape[1]) {
+      return abi::detail::cat("attention: ", abi::describe(*t),
+                              " needs heads packed within a query");
+    }
+  }
+  // k and v: the kernel's element strides, with the bounds it checks itself.
+  for (const braid_tensor_desc* t : {&k, &v}) {
+    const int64_t row = t->strides[0] / 2, head = t->strides[1] / 2, hd = t->shape[2];
+    if (t->strides[2] != 2 || t->strides[0] % 2 != 0 || t->strides[1] % 2 != 0 ||
+        (t->shape[0] > 1 && row < hd) || (t->shape[1] > 1 && head < hd) || row < 1) {
+      return abi::detail::cat("attention: KV layout ", abi::describe(*t),
+                              " is not one the kernel reads");
+    }
+  }
+  for (uint32_t s = 3; s < 6; ++s) {
+    const braid_tensor_desc* t = node.in[s];
+    if (t == nullptr) continue;
+    if (s == 4 ? (t->strides[1] != 4 || t->strides[0] % 4 != 0 || t->strides[0] < 4 * t->shape[1])
+               : !contiguous(t)) {
+      return abi::detail::cat("attention: src", s, " ", abi::describe(*t), " is strided");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+int64_t broadcast_block(const braid_tensor_desc& a, const braid_tensor_desc& b) {
+  const uint32_t lead = a.rank - b.rank;  // b's dims align with a's innermost ones
+  int64_t block = 1;
+  bool ones = false;  // walking outwards, past the dims b shares with a
+  for (int i = static_cast<int>(a.rank) - 1; i >= 0; --i) {
+    const int64_t bd = i >= static_cast<int>(lead) ? b.shape[i - lead] : 1;
+    if (!ones && bd == a.shape[i]) {
+      block *= bd;
+    } else if (bd == 1) {
+      ones = true;
+    } else {
+      return 0;
+    }
+  }
+  return block;
+}
+
+std::string why_declined(const NodeView& node) {
+  switch (node.op) {
+    case BRAID_OP_MATMUL:
+      return why_matmul(node);
+    case BRAID_OP_ADD:
+    case BRAID_OP_MUL:
+    case BRAID_OP_SOFTMAX: {
+      std::string strided = need_contiguous(node, 2);
+      if (!strided.empty()) return strided;
+      const braid_tensor_desc* b = node.in[1];
+      if (b && broadcast_block(*node.in[0], *b) == 0) {
+        return abi::detail::cat("src1 ", abi::describe(*b), " broadcasts over ",
+                                abi::describe(*node.in[0]), " in a way the kernel does not take");
+      }
+      if (node.op == BRAID_OP_SOFTMAX && b) {
+        const int64_t block = broadcast_block(*node.in[0], *b);
+        const int64_t n = node.in[0]->shape[node.in[0]->rank - 1];
+        if (block % n != 0) return "softmax: the mask must cover whole rows";
+      }
+      return {};
+    }
+    case BRAID_OP_SCALE:
+    case BRAID_OP_SILU:
+    case BRAID_OP_GELU:
+    case BRAID_OP_GELU_TANH:
+    case BRAID_OP_QUICK_GELU:
+    case BRAID_OP_SWIGLU:
+    case BRAID_OP_RMS_NORM:
+    case BRAID_OP_LAYER_NORM:
+    case BRAID_OP_ROPE:
+      return need_contiguous(node, BRAID_MAX_OP_INPUTS);
+    case BRAID_OP_ATTENTION:
+      return why_attention(node);
+    case BRAID_OP_RESHAPE:
+    case BRAID_OP_COPY:
+      if (node.in[0]->dtype != node.out->dtype) return "copy: no dtype conversion here";
+      return need_contiguous(node, 1);
+    default:
+      return abi::detail::cat("op ", node.op, " has no cpu kernel");
+  }
+}
+
+}  // namespace braid::cpu_plugin

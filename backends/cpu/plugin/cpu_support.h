@@ -1,0 +1,29 @@
+// Which nodes the cpu backend runs: the shapes, dtypes and layouts its kernels take. Everything
+// else is declined (the scheduler gives it to another backend, in the end the reference).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "braid/backend.h"
+
+namespace braid::cpu_plugin {
+
+/// The inputs of one node (nullptr where absent) and its output, as ABI descriptions.
+struct NodeView {
+  uint32_t op = BRAID_OP_NONE;
+  braid_op_params params{};
+  std::array<const braid_tensor_desc*, BRAID_MAX_OP_INPUTS> in{};
+  const braid_tensor_desc* out = nullptr;
+};
+
+/// "" when the cpu backend runs the node (already accepted by abi::check_node), else why not.
+std::string why_declined(const NodeView& node);
+
+/// How a broadcast operand (src1 of ADD/MUL, the SOFTMAX mask) repeats over `a`: b is one block
+/// of `block` contiguous values, aligned at the innermost end of a and repeated a / block times.
+/// Returns 0 when b does not have that form (a dim of 1 between dims that are not).
+int64_t broadcast_block(const braid_tensor_desc& a, const braid_tensor_desc& b);
+
+}  // namespace braid::cpu_plugin
