@@ -26,7 +26,11 @@ static braid_status probe(braid_probe_result* out) {
   return BRAID_STATUS_OK;
 #else
   out->usable = 1;
+#if BAD_KIND == KIND_NO_OPEN
+  out->score = 1000; /* above every real backend (cpu 100), so `auto` tries it first */
+#else
   out->score = 50;
+#endif
   out->device_count = 1;
   strcpy(out->features, "nothing real");
   return BRAID_STATUS_OK;

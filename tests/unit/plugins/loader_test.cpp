@@ -62,7 +62,7 @@ TEST(Loader, ReportsEveryBrokenPluginWithItsReason) {
   EXPECT_FALSE(reference->version().empty());
   const auto noopen = registry.find("noopen");
   ASSERT_NE(noopen, nullptr);
-  EXPECT_EQ(noopen->probe().score, 50);
+  EXPECT_EQ(noopen->probe().score, 1000);
   EXPECT_FALSE(noopen->has(&braid_backend_v1::buffer_wrap_host));
   EXPECT_TRUE(reference->has(&braid_backend_v1::buffer_wrap_host));
   EXPECT_EQ(registry.find("abi99"), nullptr);
@@ -70,12 +70,18 @@ TEST(Loader, ReportsEveryBrokenPluginWithItsReason) {
 
 TEST(Loader, AutoSkipsADeviceThatWillNotOpenAndSaysWhichItChose) {
   const Registry registry = Registry::discover({kBadDir, test::binary_dir()});
-  // `noopen` scores 50 against the reference's 1, but its device never opens.
+  // `noopen` scores 1000, above every real backend, but its device never opens: auto takes the
+  // next, the cpu backend where it is built and usable here (score 100), else the reference.
+  const auto cpu = registry.find("cpu");
+  const bool cpu_usable = cpu != nullptr && cpu->probe().usable;
+  const std::string want = cpu_usable ? "cpu" : "reference";
   auto selected = registry.select("auto");
   ASSERT_TRUE(selected.ok()) << selected.status().to_string();
-  EXPECT_EQ(selected->device->plugin().name(), "reference");
-  EXPECT_EQ(selected->description.rfind("backend: reference (", 0), 0u) << selected->description;
-  EXPECT_NE(selected->description.find("1 thread"), std::string::npos) << selected->description;
+  EXPECT_EQ(selected->device->plugin().name(), want);
+  EXPECT_EQ(selected->description.rfind("backend: " + want + " (", 0), 0u) << selected->description;
+  if (!cpu_usable) {
+    EXPECT_NE(selected->description.find("1 thread"), std::string::npos) << selected->description;
+  }
   EXPECT_EQ(selected->description.find('\n'), std::string::npos);
 }
 
