@@ -75,11 +75,34 @@ class CpuGraph final : public plugin::Compiled {
       }
       view.out = &descs_[node.output];
       io.out = data(node.output);
-      const std::string why = why_declined(view);
+      Gathered gathered;
+      gather_strided(view, gathered);
+      const std::string why = why_declined(gathered.view);
       if (!why.empty()) {
         plugin::fail(BRAID_STATUS_NOT_SUPPORTED, "[cpu] node ", n, ": ", why);
       }
-      steps_.push_back(prepare(view, io, threads));
+      // Strided F32/I32 operands go through contiguous scratch memory.
+      std::function<void()> scatter;
+      for (uint32_t s = 0; s <= kOutputSlot; ++s) {
+        if (!gathered.slots[s]) continue;
+        const braid_tensor_desc& strided = s == kOutputSlot ? *view.out : *view.in[s];
+        scratch_.push_back(
+            plugin::HostBuffer::allocate(static_cast<uint64_t>(abi::n_elements(strided)) * 4));
+        std::byte* packed = scratch_.back()->data();
+        const braid_tensor_desc layout = strided;
+        if (s == kOutputSlot) {
+          std::byte* target = io.out;
+          scatter = [=] { copy4(packed, nullptr, target, layout); };
+          io.out = packed;
+        } else {
+          const std::byte* source = io.in[s];
+          steps_.push_back([=] { copy4(source, &layout, packed, layout); });
+          io.in[s] = packed;
+          io.weights[s] = false;
+        }
+      }
+      steps_.push_back(prepare(gathered.view, io, threads));
+      if (scatter) steps_.push_back(std::move(scatter));
     }
   }
 
@@ -95,8 +118,32 @@ class CpuGraph final : public plugin::Compiled {
   }
   bool is_weights(int32_t index) const;
 
+  // Copies the 4-byte elements of a tensor shaped like `shape`: from `src` with the strides of
+  // `from` (nullptr: contiguous) to `dst` with those of `shape` (contiguous when `from` is set).
+  static void copy4(const std::byte* src,
+                    const braid_tensor_desc* from,
+                    std::byte* dst,
+                    const braid_tensor_desc& shape) {
+    int64_t dims[4] = {1, 1, 1, 1}, in[4] = {0, 0, 0, 0}, out[4] = {0, 0, 0, 0};
+    const uint32_t lead = 4 - shape.rank;
+    const auto packed = abi::contiguous_strides(shape.dtype, shape.rank, shape.shape);
+    for (uint32_t d = 0; d < shape.rank; ++d) {
+      dims[lead + d] = shape.shape[d];
+      in[lead + d] = from ? from->strides[d] : packed[d];
+      out[lead + d] = from ? packed[d] : shape.strides[d];
+    }
+    for (int64_t a = 0; a < dims[0]; ++a)
+      for (int64_t b = 0; b < dims[1]; ++b)
+        for (int64_t c = 0; c < dims[2]; ++c)
+          for (int64_t e = 0; e < dims[3]; ++e) {
+            std::memcpy(dst + a * out[0] + b * out[1] + c * out[2] + e * out[3],
+                        src + a * in[0] + b * in[1] + c * in[2] + e * in[3], 4);
+          }
+  }
+
   plugin::Graph graph_;
   std::vector<braid_tensor_desc> descs_;
+  std::vector<std::unique_ptr<plugin::HostBuffer>> scratch_;
   std::vector<std::unique_ptr<plugin::HostBuffer>> storage_;
   std::vector<std::function<void()>> steps_;
 };
@@ -152,7 +199,9 @@ class CpuDevice final : public plugin::HostDevice {
       if (index >= 0) view.in[s] = &graph.tensors[index];
     }
     view.out = &graph.tensors[node.output];
-    return why_declined(view);
+    Gathered gathered;
+    gather_strided(view, gathered);
+    return why_declined(gathered.view);
   }
 
   std::unique_ptr<plugin::Compiled> compile(const plugin::Graph& graph) override {

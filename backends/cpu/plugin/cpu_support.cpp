@@ -82,7 +82,54 @@ std::string why_attention(const NodeView& node) {
   return {};
 }
 
+// Ops whose plain operands may be gathered: element-wise, norms, rope, softmax, copy, and
+// matmul's activations, bias and output (its weights are read in place; attention takes strides
+// itself).
+bool gathers(uint32_t op, uint32_t slot) {
+  switch (op) {
+    case BRAID_OP_MATMUL:
+      return slot != 1;
+    case BRAID_OP_ADD:
+    case BRAID_OP_MUL:
+    case BRAID_OP_SOFTMAX:
+    case BRAID_OP_SCALE:
+    case BRAID_OP_SILU:
+    case BRAID_OP_GELU:
+    case BRAID_OP_GELU_TANH:
+    case BRAID_OP_QUICK_GELU:
+    case BRAID_OP_SWIGLU:
+    case BRAID_OP_RMS_NORM:
+    case BRAID_OP_LAYER_NORM:
+    case BRAID_OP_ROPE:
+    case BRAID_OP_COPY:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
+
+void gather_strided(const NodeView& node, Gathered& g) {
+  g.view = node;
+  g.slots = {};
+  for (uint32_t s = 0; s <= kOutputSlot; ++s) {
+    const braid_tensor_desc* t = s == kOutputSlot ? node.out : node.in[s];
+    if (t == nullptr || contiguous(t) || !gathers(node.op, s)) continue;
+    if (abi::dtype_facts(t->dtype) == nullptr || abi::dtype_facts(t->dtype)->block_size != 1 ||
+        abi::dtype_facts(t->dtype)->block_bytes != 4) {
+      continue;  // only 4-byte elements (F32, I32) are gathered
+    }
+    braid_tensor_desc& c = g.contiguous[s];
+    c = *t;
+    c.buffer = nullptr;
+    c.offset = 0;
+    const auto strides = abi::contiguous_strides(t->dtype, t->rank, t->shape);
+    for (uint32_t d = 0; d < BRAID_MAX_DIMS; ++d) c.strides[d] = strides[d];
+    g.slots[s] = true;
+    (s == kOutputSlot ? g.view.out : g.view.in[s]) = &c;
+  }
+}
 
 int64_t broadcast_block(const braid_tensor_desc& a, const braid_tensor_desc& b) {
   const uint32_t lead = a.rank - b.rank;  // b's dims align with a's innermost ones

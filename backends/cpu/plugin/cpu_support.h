@@ -18,6 +18,25 @@ struct NodeView {
   const braid_tensor_desc* out = nullptr;
 };
 
+/// The output's slot number in Gathered::slots (inputs are 0..BRAID_MAX_OP_INPUTS-1).
+inline constexpr uint32_t kOutputSlot = BRAID_MAX_OP_INPUTS;
+
+/// A node whose strided F32/I32 tensors are replaced by contiguous copies: the backend gathers
+/// such an input into scratch memory before the kernel (and scatters such an output after it),
+/// so the kernels only ever see row-major memory.
+struct Gathered {
+  Gathered() = default;
+  Gathered(const Gathered&) = delete;  // view points into contiguous
+  Gathered& operator=(const Gathered&) = delete;
+
+  NodeView view;
+  std::array<braid_tensor_desc, BRAID_MAX_OP_INPUTS + 1> contiguous{};
+  std::array<bool, BRAID_MAX_OP_INPUTS + 1> slots{};  ///< which slots were replaced
+};
+
+/// Fills `out` with `node`, its strided tensors that the backend gathers replaced (see Gathered).
+void gather_strided(const NodeView& node, Gathered& out);
+
 /// "" when the cpu backend runs the node (already accepted by abi::check_node), else why not.
 std::string why_declined(const NodeView& node);
 
