@@ -2,9 +2,11 @@
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "braid/abi_layout.h"
 #include "braid/core/dtype.h"
+#include "braid/core/half.h"
 #include "braid/cpu/attention.h"
 #include "braid/cpu/elementwise.h"
 #include "braid/cpu/gemm.h"
@@ -34,6 +36,26 @@ T unwrap(core::Result<T> result, const char* op) {
 
 float* f32(std::byte* p) { return reinterpret_cast<float*>(p); }
 
+// W [n, k] of F32, F16 or BF16 in any layout, as contiguous f32 rows.
+std::vector<float> weights_f32(const braid_tensor_desc& w, const std::byte* data) {
+  const int64_t n = w.shape[0], k = w.shape[1];
+  std::vector<float> out(static_cast<size_t>(n * k));
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < k; ++j) {
+      const std::byte* e = data + i * w.strides[0] + j * w.strides[1];
+      float& v = out[static_cast<size_t>(i * k + j)];
+      if (w.dtype == abi::kF32) {
+        std::memcpy(&v, e, 4);
+      } else {
+        uint16_t bits;
+        std::memcpy(&bits, e, 2);
+        v = w.dtype == abi::kF16 ? core::fp16_to_f32(bits) : core::bf16_to_f32(bits);
+      }
+    }
+  }
+  return out;
+}
+
 int64_t inner(const braid_tensor_desc& t) { return t.shape[t.rank - 1]; }
 
 std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, int threads) {
@@ -43,26 +65,34 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   const float* x = f32(io.in[0]);
   const float* bias = io.in[2] ? f32(io.in[2]) : nullptr;
   float* y = f32(io.out);
-  if (w.dtype == 0) {
-    const float* wp = f32(io.in[1]);
-    const int64_t ldw = w.strides[0] / 4;
+  if (w.dtype == abi::kF32 || w.dtype == abi::kF16 || w.dtype == abi::kBF16) {
+    // oneDNN's f32 GEMM packs W itself; rows that are not plain f32 are widened first (exact).
+    const braid_tensor_desc layout = w;
+    const std::byte* raw = io.in[1];
+    auto create = [=] {
+      // A dim of size 1 may carry any stride: one row is read as if packed.
+      const int64_t ldw = n == 1 ? k : layout.strides[0] / 4;
+      if (layout.dtype == abi::kF32 && layout.strides[1] == 4 && layout.strides[0] % 4 == 0 &&
+          ldw >= k) {
+        return unwrap(cpu::GemmF32::create(reinterpret_cast<const float*>(raw), n, k, ldw, bias),
+                      "matmul");
+      }
+      const std::vector<float> wide = weights_f32(layout, raw);
+      return unwrap(cpu::GemmF32::create(wide.data(), n, k, k, bias), "matmul");
+    };
     if (io.weights[1] && (io.in[2] == nullptr || io.weights[2])) {
-      std::shared_ptr<cpu::GemmF32> gemm =
-          unwrap(cpu::GemmF32::create(wp, n, k, ldw, bias), "matmul");
+      std::shared_ptr<cpu::GemmF32> gemm = create();
       return [=] { check(gemm->run(x, m, y, threads), "matmul"); };
     }
     // Weights that may change between runs are packed on every run.
-    return [=] {
-      auto gemm = unwrap(cpu::GemmF32::create(wp, n, k, ldw, bias), "matmul");
-      check(gemm->run(x, m, y, threads), "matmul");
-    };
+    return [=] { check(create()->run(x, m, y, threads), "matmul"); };
   }
   cpu::GgufMatrix matrix;
   matrix.dtype = static_cast<core::DType>(w.dtype);
   matrix.n = n;
   matrix.k = k;
   matrix.data = io.in[1];
-  matrix.row_stride = w.strides[0];
+  matrix.row_stride = n == 1 ? abi::row_bytes(w.dtype, k) : w.strides[0];
   check(cpu::validate(matrix), "matmul");
   auto activations = std::make_shared<cpu::ActivationBuffer>();
   check(activations->reserve(m, k), "matmul");

@@ -30,14 +30,9 @@ std::string why_matmul(const NodeView& node) {
   if (!contiguous(node.in[0]) || !contiguous(node.in[2]) || !contiguous(node.out)) {
     return "matmul: src0, bias and output must be contiguous";
   }
-  if (w.dtype == kF32) {
-    if (w.strides[1] != 4 || w.strides[0] % 4 != 0 || w.strides[0] < 4 * w.shape[1]) {
-      return abi::detail::cat("matmul: F32 weights ", abi::describe(w), " need contiguous rows");
-    }
-    return {};
-  }
+  if (w.dtype == kF32 || w.dtype == kF16 || w.dtype == abi::kBF16) return {};  // widened to f32
   if (cpu::quant_matmul_supports(static_cast<core::DType>(w.dtype))) {
-    if (w.strides[0] < abi::row_bytes(w.dtype, w.shape[1])) {
+    if (w.shape[0] > 1 && w.strides[0] < abi::row_bytes(w.dtype, w.shape[1])) {
       return abi::detail::cat("matmul: weights ", abi::describe(w), " rows overlap");
     }
     return {};
