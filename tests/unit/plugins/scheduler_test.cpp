@@ -358,6 +358,47 @@ TEST_F(SchedulerTest, AttentionWithAKvCacheInStateAcrossRuns) {
   EXPECT_EQ(s.read_state("nope", {}).code(), core::StatusCode::NotFound);
 }
 
+// The cpu backend first and the reference behind it: the MLP runs wholly on cpu (weights read
+// in place, packed at compile), and the attention layer splits, the cache's set_rows and the
+// F32-cache attention falling back to the reference. Results within f32 rounding of plain C++.
+TEST_F(SchedulerTest, TheCpuBackendRunsWhatItTakesAndTheReferenceTheRest) {
+  const Registry registry = Registry::discover({test::binary_dir()});
+  auto cpu = registry.select("cpu");
+  if (!cpu.ok()) GTEST_SKIP() << "no usable cpu backend: " << cpu.status().to_string();
+  auto scheduler = Scheduler::create({cpu->device.get(), reference_.get()}, capture_log());
+  ASSERT_TRUE(scheduler.ok());
+  Scheduler& s = **scheduler;
+
+  const Mlp mlp;
+  for (uint32_t step = 0; step < 2; ++step) {  // the second run reuses the packed weights
+    Graph g;
+    mlp.build(g, 3);
+    const std::vector<float> x = random_values(3 * 16, 40 + step);
+    const HostInput inputs[] = {{"x", bytes_of(x)}};
+    ASSERT_TRUE(s.run(g, inputs).is_ok());
+    expect_close(*s.read("out"), mlp.expected(x), 1e-4);
+    EXPECT_EQ(s.placement(g), std::vector<size_t>(6, 0));
+  }
+  EXPECT_TRUE(logged("compiled 6 nodes on cpu")) << (log_.empty() ? "" : log_.back());
+
+  AttentionLayer layer;
+  int64_t first = 0;
+  for (const int64_t n : {3, 1}) {
+    Graph g;
+    layer.build(g, n);
+    const std::vector<float> x = random_values(n * AttentionLayer::kEmbd, 80 + first);
+    std::vector<int32_t> pos(n);
+    for (int64_t t = 0; t < n; ++t) pos[t] = static_cast<int32_t>(first + t);
+    const std::vector<int32_t> n_valid = {static_cast<int32_t>(first + n)};
+    const HostInput inputs[] = {
+        {"x", bytes_of(x)}, {"pos", bytes_of(pos)}, {"n_valid", bytes_of(n_valid)}};
+    ASSERT_TRUE(s.run(g, inputs).is_ok());
+    expect_close(*s.read("out"), layer.step(x, first), 1e-4);
+    first += n;
+  }
+  EXPECT_TRUE(logged("cpu declines")) << "the F32-cache attention should fall back";
+}
+
 TEST_F(SchedulerTest, AStateStaysOnTheDeviceOfItsFirstUser) {
   Device* first = reference_.get();
   uint32_t declined_op = BRAID_OP_SET_ROWS;
