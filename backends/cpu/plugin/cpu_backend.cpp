@@ -85,9 +85,10 @@ class CpuGraph final : public plugin::Compiled {
       std::function<void()> scatter;
       for (uint32_t s = 0; s <= kOutputSlot; ++s) {
         if (!gathered.slots[s]) continue;
-        const braid_tensor_desc& strided = s == kOutputSlot ? *view.out : *view.in[s];
-        scratch_.push_back(
-            plugin::HostBuffer::allocate(static_cast<uint64_t>(abi::n_elements(strided)) * 4));
+        const braid_tensor_desc& strided = gathered.source[s];
+        const braid_tensor_desc packed_layout = gathered.contiguous[s];
+        scratch_.push_back(plugin::HostBuffer::allocate(
+            static_cast<uint64_t>(abi::n_elements(packed_layout)) * 4));
         std::byte* packed = scratch_.back()->data();
         const braid_tensor_desc layout = strided;
         if (s == kOutputSlot) {
@@ -96,7 +97,7 @@ class CpuGraph final : public plugin::Compiled {
           io.out = packed;
         } else {
           const std::byte* source = io.in[s];
-          steps_.push_back([=] { copy4(source, &layout, packed, layout); });
+          steps_.push_back([=] { copy4(source, &layout, packed, packed_layout); });
           io.in[s] = packed;
           io.weights[s] = false;
         }

@@ -110,11 +110,37 @@ void gather_strided(const NodeView& node, Gathered& g) {
   g.slots = {};
   for (uint32_t s = 0; s <= kOutputSlot; ++s) {
     const braid_tensor_desc* t = s == kOutputSlot ? node.out : node.in[s];
-    if (t == nullptr || contiguous(t) || !gathers(node.op, s)) continue;
+    if (t == nullptr || !gathers(node.op, s)) continue;
+    const bool broadcast_operand = s == 1 && (node.op == BRAID_OP_ADD || node.op == BRAID_OP_MUL ||
+                                              node.op == BRAID_OP_SOFTMAX);
+    if (broadcast_operand && t->dtype == kF32 && broadcast_block(*node.in[0], *t) == 0) {
+      // Expand: read t through src0's shape, stride 0 where t has a dim of 1 (or none).
+      const braid_tensor_desc& a = *node.in[0];
+      braid_tensor_desc& src = g.source[s];
+      src = *t;
+      src.rank = a.rank;
+      const uint32_t lead = a.rank - t->rank;
+      for (uint32_t d = 0; d < BRAID_MAX_DIMS; ++d) {
+        src.shape[d] = d < a.rank ? a.shape[d] : 0;
+        src.strides[d] =
+            d >= lead && d < a.rank && t->shape[d - lead] == a.shape[d] ? t->strides[d - lead] : 0;
+      }
+      braid_tensor_desc& c = g.contiguous[s];
+      c = src;
+      c.buffer = nullptr;
+      c.offset = 0;
+      const auto strides = abi::contiguous_strides(c.dtype, c.rank, c.shape);
+      for (uint32_t d = 0; d < BRAID_MAX_DIMS; ++d) c.strides[d] = strides[d];
+      g.slots[s] = true;
+      g.view.in[s] = &c;
+      continue;
+    }
+    if (contiguous(t)) continue;
     if (abi::dtype_facts(t->dtype) == nullptr || abi::dtype_facts(t->dtype)->block_size != 1 ||
         abi::dtype_facts(t->dtype)->block_bytes != 4) {
       continue;  // only 4-byte elements (F32, I32) are gathered
     }
+    g.source[s] = *t;
     braid_tensor_desc& c = g.contiguous[s];
     c = *t;
     c.buffer = nullptr;

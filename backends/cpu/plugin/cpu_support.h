@@ -23,7 +23,8 @@ inline constexpr uint32_t kOutputSlot = BRAID_MAX_OP_INPUTS;
 
 /// A node whose strided F32/I32 tensors are replaced by contiguous copies: the backend gathers
 /// such an input into scratch memory before the kernel (and scatters such an output after it),
-/// so the kernels only ever see row-major memory.
+/// so the kernels only ever see row-major memory. A broadcast operand of ADD/MUL/SOFTMAX that
+/// the kernels' row broadcast does not cover is expanded to src0's full shape the same way.
 struct Gathered {
   Gathered() = default;
   Gathered(const Gathered&) = delete;  // view points into contiguous
@@ -32,6 +33,10 @@ struct Gathered {
   NodeView view;
   std::array<braid_tensor_desc, BRAID_MAX_OP_INPUTS + 1> contiguous{};
   std::array<bool, BRAID_MAX_OP_INPUTS + 1> slots{};  ///< which slots were replaced
+  /// Where a replaced slot's values are read from (inputs) or written to (the output): the
+  /// tensor itself, or for a broadcast operand expanded to src0's shape, src0's shape with the
+  /// operand's strides and 0 along its broadcast dims.
+  std::array<braid_tensor_desc, BRAID_MAX_OP_INPUTS + 1> source{};
 };
 
 /// Fills `out` with `node`, its strided tensors that the backend gathers replaced (see Gathered).
