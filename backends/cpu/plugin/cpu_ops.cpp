@@ -15,6 +15,7 @@
 #include "braid/cpu/rope.h"
 #include "braid/cpu/softmax.h"
 #include "braid/plugin_types.h"
+#include "cpu_copy.h"
 
 namespace braid::cpu_plugin {
 namespace {
@@ -211,6 +212,31 @@ std::function<void()> prepare_rope(const NodeView& node, const OpTensors& io, in
   return [=] { check(cpu::rope(x, y, t, h, d, h * d, pos, params, threads), "rope"); };
 }
 
+// dst[rows[i]] = src[i] for the m rows of src (any trailing shape), converting dtype.
+std::function<void()> prepare_set_rows(const NodeView& node, const OpTensors& io) {
+  const braid_tensor_desc from = *node.in[0], index = *node.in[1], to = *node.out;
+  const std::byte* src = io.in[0];
+  const std::byte* rows = io.in[1];
+  std::byte* dst = io.out;
+  return [=] {
+    const int64_t m = from.shape[0], n_rows = to.shape[0];
+    for (int64_t i = 0; i < m; ++i) {  // every index checked before any row is written
+      int32_t r;
+      std::memcpy(&r, rows + i * index.strides[0], 4);
+      if (r < 0 || r >= n_rows) {
+        plugin::fail(BRAID_STATUS_INVALID_ARGUMENT, "[cpu] set_rows: index ", r, " (entry ", i,
+                     ") is outside [0, ", n_rows, ")");
+      }
+    }
+    for (int64_t i = 0; i < m; ++i) {
+      int32_t r;
+      std::memcpy(&r, rows + i * index.strides[0], 4);
+      convert_copy(src + i * from.strides[0], from.dtype, from.strides + 1, dst + r * to.strides[0],
+                   to.dtype, to.strides + 1, from.shape + 1, from.rank - 1);
+    }
+  };
+}
+
 }  // namespace
 
 std::function<void()> prepare(const NodeView& node, const OpTensors& io, int threads) {
@@ -261,8 +287,18 @@ std::function<void()> prepare(const NodeView& node, const OpTensors& io, int thr
         check(cpu::layer_norm(x, n, w, b, y, n, total / n, n, eps, threads), "layer_norm");
       };
     }
-    case BRAID_OP_RESHAPE:
     case BRAID_OP_COPY: {
+      const braid_tensor_desc from = a, to = *node.out;
+      const std::byte* src = io.in[0];
+      std::byte* dst = io.out;
+      return [=] {
+        convert_copy(src, from.dtype, from.strides, dst, to.dtype, to.strides, from.shape,
+                     from.rank);
+      };
+    }
+    case BRAID_OP_SET_ROWS:
+      return prepare_set_rows(node, io);
+    case BRAID_OP_RESHAPE: {
       int64_t bytes = abi::row_bytes(a.dtype, inner(a));
       for (uint32_t d = 0; d + 1 < a.rank; ++d) bytes *= a.shape[d];
       const std::byte* src = io.in[0];

@@ -4,6 +4,7 @@
 #include "braid/core/dtype.h"
 #include "braid/cpu/quant_matmul.h"
 #include "braid/graph_check.h"
+#include "cpu_copy.h"
 
 namespace braid::cpu_plugin {
 namespace {
@@ -96,7 +97,6 @@ bool gathers(uint32_t op, uint32_t slot) {
     case BRAID_OP_RMS_NORM:
     case BRAID_OP_LAYER_NORM:
     case BRAID_OP_ROPE:
-    case BRAID_OP_COPY:
       return true;
     default:
       return false;
@@ -203,9 +203,25 @@ std::string why_declined(const NodeView& node) {
     case BRAID_OP_ATTENTION:
       return why_attention(node);
     case BRAID_OP_RESHAPE:
-    case BRAID_OP_COPY:
-      if (node.in[0]->dtype != node.out->dtype) return "copy: no dtype conversion here";
-      return need_contiguous(node, 1);
+      return need_contiguous(node, 1);  // always contiguous by the op's rule
+    case BRAID_OP_SET_ROWS:
+      // set_rows appends to KV caches, which are states: a state stays on the device of its
+      // first user, so an F32 cache (read by attention that this backend declines) must not be
+      // claimed here, or its attention could run nowhere. Half caches are this backend's own.
+      if (node.out->dtype == abi::kF32) {
+        return "set_rows: an F32 cache is left to the backend that runs its attention";
+      }
+      [[fallthrough]];
+    case BRAID_OP_COPY: {
+      // Element copies in any layout; only the block type (Q8_0) is left to others.
+      const uint32_t from = node.in[0]->dtype, to = node.out->dtype;
+      if (!convertible(from) || !convertible(to)) {
+        return abi::detail::cat(node.op == BRAID_OP_COPY ? "copy" : "set_rows", ": ",
+                                abi::dtype_name(from), " to ", abi::dtype_name(to),
+                                " is not converted here");
+      }
+      return {};
+    }
     default:
       return abi::detail::cat("op ", node.op, " has no cpu kernel");
   }

@@ -392,7 +392,8 @@ TEST_F(SchedulerTest, TheCpuBackendRunsWhatItTakesAndTheReferenceTheRest) {
     const std::vector<int32_t> n_valid = {static_cast<int32_t>(first + n)};
     const HostInput inputs[] = {
         {"x", bytes_of(x)}, {"pos", bytes_of(pos)}, {"n_valid", bytes_of(n_valid)}};
-    ASSERT_TRUE(s.run(g, inputs).is_ok());
+    const core::Status ran = s.run(g, inputs);
+    ASSERT_TRUE(ran.is_ok()) << ran.to_string();
     expect_close(*s.read("out"), layer.step(x, first), 1e-4);
     first += n;
   }
