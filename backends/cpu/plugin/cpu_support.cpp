@@ -213,6 +213,12 @@ std::string why_declined(const NodeView& node) {
       }
       [[fallthrough]];
     case BRAID_OP_COPY: {
+      // Likewise a copy into a strided F32 view of a buffer: the other way to append to a cache.
+      if (node.op == BRAID_OP_COPY && node.out->dtype == abi::kF32 && node.out->buffer &&
+          !contiguous(node.out)) {
+        return "copy: a strided F32 view (a cache append) is left to the backend running its "
+               "attention";
+      }
       // Element copies in any layout; only the block type (Q8_0) is left to others.
       const uint32_t from = node.in[0]->dtype, to = node.out->dtype;
       if (!convertible(from) || !convertible(to)) {
