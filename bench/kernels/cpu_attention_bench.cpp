@@ -22,6 +22,7 @@
 
 #include "braid/core/half.h"
 #include "braid/cpu/attention.h"
+#include "braid/cpu/cpu_features.h"
 
 namespace {
 
@@ -184,6 +185,9 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
+  benchmark::AddCustomContext("braid_cpu_isa",
+                              std::string(braid::cpu::isa_name(braid::cpu::active_isa())));
+  benchmark::AddCustomContext("braid_cpu_features", braid::cpu::cpu_feature_string());
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

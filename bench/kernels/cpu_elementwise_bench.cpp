@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "braid/cpu/cpu_features.h"
 #include "braid/cpu/elementwise.h"
 #include "braid/cpu/norm.h"
 #include "braid/cpu/rope.h"
@@ -195,6 +196,9 @@ void register_all() {
 
 int main(int argc, char** argv) {
   register_all();
+  benchmark::AddCustomContext("braid_cpu_isa",
+                              std::string(braid::cpu::isa_name(braid::cpu::active_isa())));
+  benchmark::AddCustomContext("braid_cpu_features", braid::cpu::cpu_feature_string());
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "braid/cpu/cpu_features.h"
 #include "braid/cpu/gemm.h"
 
 namespace {
@@ -97,6 +98,9 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
+  benchmark::AddCustomContext("braid_cpu_isa",
+                              std::string(braid::cpu::isa_name(braid::cpu::active_isa())));
+  benchmark::AddCustomContext("braid_cpu_features", braid::cpu::cpu_feature_string());
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

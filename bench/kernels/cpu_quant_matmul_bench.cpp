@@ -25,6 +25,7 @@
 
 #include "braid/core/dtype.h"
 #include "braid/core/half.h"
+#include "braid/cpu/cpu_features.h"
 #include "braid/cpu/quant_matmul.h"
 
 namespace {
@@ -180,6 +181,9 @@ int main(int argc, char** argv) {
       }
     }
   }
+  benchmark::AddCustomContext("braid_cpu_isa",
+                              std::string(braid::cpu::isa_name(braid::cpu::active_isa())));
+  benchmark::AddCustomContext("braid_cpu_features", braid::cpu::cpu_feature_string());
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -93,7 +93,8 @@ double read_bandwidth(const uint8_t* p, size_t bytes, int threads, int reps, boo
 
 // ---- compute peaks ------------------------------------------------------------------------------
 
-constexpr int64_t kPeakIterations = 20'000'000;
+// About 50 ms per pass at peak; the first two passes are discarded (clock ramp-up after idle).
+constexpr int64_t kPeakIterations = 80'000'000;
 
 // 16 independent accumulators cover 4 cycles of latency on 2 FMA ports twice over.
 __attribute__((target("avx512f"))) double fma_avx512(int64_t iterations) {
@@ -156,13 +157,13 @@ __attribute__((target("avx2"))) double int8_avx2(int64_t iterations) {
 // Giga-operations per second of `kernel` on `threads` threads, median of reps.
 double peak(double (*kernel)(int64_t), int threads, int reps) {
   std::vector<double> rates;
-  for (int r = 0; r < reps + 1; ++r) {
+  for (int r = 0; r < reps + 2; ++r) {
     double ops = 0;
     const auto start = Clock::now();
 #pragma omp parallel num_threads(threads) reduction(+ : ops)
     ops += kernel(kPeakIterations / 4);
     const double s = seconds_since(start);
-    if (r > 0) rates.push_back(ops / s / 1e9);
+    if (r > 1) rates.push_back(ops / s / 1e9);
   }
   return median(rates);
 }

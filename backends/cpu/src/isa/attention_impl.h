@@ -19,7 +19,7 @@ constexpr int64_t kTile = kAttentionKeyTile;
 // How far a score may exceed the running max before the max is moved (see decode_item).
 constexpr float kSlack = 40.0f;
 // Decode prefetches the cache rows this many 16-row blocks ahead.
-constexpr int64_t kPrefetchBlocks = 2;
+constexpr int64_t kPrefetchBlocks = 1;
 // Prefill micro-tile: kRows query rows × kVecs 16-lane vectors of keys (or of value columns)
 // live in registers: 24 accumulators of 32 zmm; 8 of 16 ymm on AVX2.
 constexpr int kRows = kIsAvx512 ? 6 : 2;
@@ -47,9 +47,12 @@ inline int64_t key_limit(const AttentionArgs& a, const AttentionPlan& p, int64_t
   return amax(limit, 0);
 }
 
+// Into L2 (T1): measured on two threads, T1 one block ahead streams ~5 % faster than T0 two
+// blocks ahead, and 35 % faster than no software prefetch (the strided rows defeat the hardware
+// prefetchers).
 inline void prefetch_row(const uint16_t* row, int64_t bytes) {
   for (int64_t b = 0; b < bytes; b += 64) {
-    _mm_prefetch(reinterpret_cast<const char*>(row) + b, _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(row) + b, _MM_HINT_T1);
   }
 }
 
@@ -62,8 +65,11 @@ inline F32 block_scores(const float* q, const float* kbuf, int64_t hd) {
   if constexpr (NC > 0) {
     F32 qv[NC];
     for (int c = 0; c < NC; ++c) qv[c] = load(q + 16 * c);
+      // Fully unrolled, so the 16 partial sums stay in registers for the transpose.
+#pragma GCC unroll 16
     for (int t = 0; t < kBlock; ++t) {
       F32 s = mul(qv[0], load(kbuf + t * hd));
+#pragma GCC unroll 8
       for (int c = 1; c < NC; ++c) s = fmadd(qv[c], load(kbuf + t * hd + 16 * c), s);
       part[t] = s;
     }

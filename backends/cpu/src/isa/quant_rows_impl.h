@@ -38,7 +38,7 @@ void row_q8_0(const uint8_t* row, int64_t blocks, const ActRow* a, float* out) {
   }
   for (int64_t b = 0; b < blocks; ++b) {
     const auto* block = reinterpret_cast<const core::BlockQ8_0*>(row) + b;
-    _mm_prefetch(reinterpret_cast<const char*>(block) + kPrefetchBytes, _MM_HINT_T0);
+    prefetch_line(reinterpret_cast<const char*>(block) + kPrefetchBytes);
     const float dw = half_to_float(block->d);
     const __m256i w = load256(block->qs);
     for (int m = 0; m < MR; ++m) {
@@ -62,7 +62,7 @@ void row_q4_0(const uint8_t* row, int64_t blocks, const ActRow* a, float* out) {
   }
   for (int64_t b = 0; b < blocks; ++b) {
     const auto* block = reinterpret_cast<const core::BlockQ4_0*>(row) + b;
-    _mm_prefetch(reinterpret_cast<const char*>(block) + kPrefetchBytes, _MM_HINT_T0);
+    prefetch_line(reinterpret_cast<const char*>(block) + kPrefetchBytes);
     const float dw = half_to_float(block->d);
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block->qs));
     // Values 0..15 are the low nibbles, 16..31 the high ones.
@@ -100,7 +100,7 @@ void row_affine_k(const uint8_t* row, int64_t blocks, const ActRow* a, float* ou
   for (int64_t sb = 0; sb < blocks; ++sb) {
     const auto* block = reinterpret_cast<const Block*>(row) + sb;
     for (int i = 0; i < static_cast<int>(sizeof(Block)); i += 64) {
-      _mm_prefetch(reinterpret_cast<const char*>(block) + kPrefetchBytes + i, _MM_HINT_T0);
+      prefetch_line(reinterpret_cast<const char*>(block) + kPrefetchBytes + i);
     }
     const float d = half_to_float(block->d);
     const float dmin = half_to_float(block->dmin);
@@ -150,7 +150,7 @@ void row_q6_k(const uint8_t* row, int64_t blocks, const ActRow* a, float* out) {
   for (int64_t sb = 0; sb < blocks; ++sb) {
     const auto* block = reinterpret_cast<const core::BlockQ6_K*>(row) + sb;
     for (int i = 0; i < static_cast<int>(sizeof(core::BlockQ6_K)); i += 64) {
-      _mm_prefetch(reinterpret_cast<const char*>(block) + kPrefetchBytes + i, _MM_HINT_T0);
+      prefetch_line(reinterpret_cast<const char*>(block) + kPrefetchBytes + i);
     }
     const float d = half_to_float(block->d);
     for (int h = 0; h < 2; ++h) {

@@ -4,13 +4,14 @@
 //   n_head_kv), over keys j < n_kv_valid and, when causal, j <= positions[i].
 //
 // Two kernels behind one call, both with an online softmax (no score matrix in memory):
-//  - decode (n_q <= 4): each KV head's cache rows are read once for all the queries and query heads
-//    that share them; the cache is split into chunks across threads when there are fewer KV heads
-//    than threads need, and the chunks' partial softmaxes merged (flash-decoding). Bound by the
-//    bandwidth at which the cache streams.
+//  - decode (n_q <= 4): the cache is read once for all the queries and query heads that share
+//    each KV head, 16 rows at a time: the block's keys are converted to f32 and scored, then the
+//    values are accumulated straight from F16. With the usual [row][head][dim] cache a work item
+//    is a chunk of rows across all heads, the chunks split over the threads and their partial
+//    softmaxes merged (flash-decoding); a head-major cache is split by head. Bound by how fast
+//    the cache streams.
 //  - prefill (larger n_q): each KV head's keys and values are converted to f32 once, then query
-//    tiles multiply against key tiles in registers (S = QKᵀ, then O += PV). Bound by FMA
-//    throughput.
+//    tiles multiply against key tiles in registers (S = QKᵀ, then O += PV). Bound by FMA throughput.
 // A query that sees no key at all gets an all-zero output.
 #pragma once
 

@@ -7,8 +7,8 @@
 // last one padded), so no primitive is created, and no "runtime M" slow path taken, per call.
 //
 //  - GemmF32: f32 weights and arithmetic (oneDNN's brgemm f32 kernel).
-//  - GemmInt8: u8 activations × s8 weights with s32 accumulation (brgemm VNNI kernel), for weights
-//    that are quantized anyway. The scales stay outside oneDNN (runtime scales would switch it to
+//  - GemmInt8: u8 activations × s8 weights with s32 accumulation (oneDNN's brgemm int8 kernel:
+//    AMX where the CPU and OS expose it, else AVX-512 VNNI), for weights that are quantized anyway. The scales stay outside oneDNN (runtime scales would switch it to
 //    a 3× slower kernel): each weight row n gets one scale sw[n] = max|W[n, :]| / 127, each row of
 //    x one scale sx[m] = max|x[m, :]| / 127 with codes offset by 128 to make them unsigned, and
 //    an epilogue computes y = sx[m] · sw[n] · (acc − 128 · Σ_k w8[n, k]) + bias[n].
