@@ -7,17 +7,28 @@ namespace braid::core {
 
 std::string_view status_code_name(StatusCode code) {
   switch (code) {
-    case StatusCode::Ok: return "ok";
-    case StatusCode::InvalidArgument: return "invalid argument";
-    case StatusCode::NotFound: return "not found";
-    case StatusCode::NotSupported: return "not supported";
-    case StatusCode::OutOfRange: return "out of range";
-    case StatusCode::DataLoss: return "corrupt or truncated data";
-    case StatusCode::OutOfMemory: return "out of memory";
-    case StatusCode::IoError: return "i/o error";
-    case StatusCode::BackendError: return "backend error";
-    case StatusCode::Cancelled: return "cancelled";
-    case StatusCode::Internal: return "internal error";
+    case StatusCode::Ok:
+      return "ok";
+    case StatusCode::InvalidArgument:
+      return "invalid argument";
+    case StatusCode::NotFound:
+      return "not found";
+    case StatusCode::NotSupported:
+      return "not supported";
+    case StatusCode::OutOfRange:
+      return "out of range";
+    case StatusCode::DataLoss:
+      return "corrupt or truncated data";
+    case StatusCode::OutOfMemory:
+      return "out of memory";
+    case StatusCode::IoError:
+      return "i/o error";
+    case StatusCode::BackendError:
+      return "backend error";
+    case StatusCode::Cancelled:
+      return "cancelled";
+    case StatusCode::Internal:
+      return "internal error";
   }
   return "unknown status";
 }

@@ -65,8 +65,12 @@ TEST_F(GemmTest, F32MatchesDoublePrecision) {
 }
 
 // The bound of gemm.h: Σ_k (|x_k|·sw/2 + |w_k|·sx/2 + sx·sw/4), plus f32 rounding.
-void expect_int8_close(const GemmInt8& gemm, const std::vector<float>& w, int64_t ldw,
-                       const std::vector<float>& bias, int64_t m, uint32_t seed) {
+void expect_int8_close(const GemmInt8& gemm,
+                       const std::vector<float>& w,
+                       int64_t ldw,
+                       const std::vector<float>& bias,
+                       int64_t m,
+                       uint32_t seed) {
   const int64_t n = gemm.n(), k = gemm.k();
   const auto x = random_values(m * k, 1.0f, seed);
   std::vector<float> y(static_cast<size_t>(m * n));
@@ -124,7 +128,8 @@ TEST_F(GemmTest, Int8FromGgufBlocks) {
                                      dequantized.data() + i * k, k)
                     .is_ok());
   }
-  auto gemm = GemmInt8::create_from_gguf(core::DType::Q4_K, blocks.data(), n, k, row_bytes, nullptr);
+  auto gemm =
+      GemmInt8::create_from_gguf(core::DType::Q4_K, blocks.data(), n, k, row_bytes, nullptr);
   ASSERT_TRUE(gemm.ok()) << gemm.status().to_string();
   expect_int8_close(**gemm, dequantized, k, {}, 130, 5);
 }
@@ -135,10 +140,9 @@ TEST_F(GemmTest, RejectsBadShapes) {
             core::StatusCode::InvalidArgument);
   EXPECT_EQ(GemmInt8::create(nullptr, 4, 4, 4, nullptr).status().code(),
             core::StatusCode::InvalidArgument);
-  EXPECT_EQ(GemmInt8::create_from_gguf(core::DType::Q8_0, w.data(), 1, 48, 64, nullptr)
-                .status()
-                .code(),
-            core::StatusCode::InvalidArgument);
+  EXPECT_EQ(
+      GemmInt8::create_from_gguf(core::DType::Q8_0, w.data(), 1, 48, 64, nullptr).status().code(),
+      core::StatusCode::InvalidArgument);
   auto gemm = GemmF32::create(w.data(), 4, 4, 4, nullptr);
   ASSERT_TRUE(gemm.ok());
   EXPECT_EQ((*gemm)->run(nullptr, 3, nullptr).code(), core::StatusCode::InvalidArgument);

@@ -11,7 +11,8 @@
 //    softmaxes merged (flash-decoding); a head-major cache is split by head. Bound by how fast
 //    the cache streams.
 //  - prefill (larger n_q): each KV head's keys and values are converted to f32 once, then query
-//    tiles multiply against key tiles in registers (S = QKᵀ, then O += PV). Bound by FMA throughput.
+//    tiles multiply against key tiles in registers (S = QKᵀ, then O += PV). Bound by FMA
+//    throughput.
 // A query that sees no key at all gets an all-zero output.
 #pragma once
 

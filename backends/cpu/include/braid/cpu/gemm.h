@@ -8,13 +8,14 @@
 //
 //  - GemmF32: f32 weights and arithmetic (oneDNN's brgemm f32 kernel).
 //  - GemmInt8: u8 activations × s8 weights with s32 accumulation (oneDNN's brgemm int8 kernel:
-//    AMX where the CPU and OS expose it, else AVX-512 VNNI), for weights that are quantized anyway. The scales stay outside oneDNN (runtime scales would switch it to
-//    a 3× slower kernel): each weight row n gets one scale sw[n] = max|W[n, :]| / 127, each row of
-//    x one scale sx[m] = max|x[m, :]| / 127 with codes offset by 128 to make them unsigned, and
-//    an epilogue computes y = sx[m] · sw[n] · (acc − 128 · Σ_k w8[n, k]) + bias[n].
-//    Error: |y − x·Wᵀ| <= Σ_k (|x_k| · sw/2 + |W_nk| · sx/2 + sx·sw/4) per output, plus f32
-//    rounding; for GGUF weights W is their dequantized value (a second rounding on top of the
-//    file's own, 1/254 of the row's largest weight).
+//    AMX where the CPU and OS expose it, else AVX-512 VNNI), for weights that are quantized anyway.
+//    The scales stay outside oneDNN (runtime scales would switch it to a 3× slower kernel): each
+//    weight row n gets one scale sw[n] = max|W[n, :]| / 127, each row of x one scale sx[m] =
+//    max|x[m, :]| / 127 with codes offset by 128 to make them unsigned, and an epilogue computes y
+//    = sx[m] · sw[n] · (acc − 128 · Σ_k w8[n, k]) + bias[n]. Error: |y − x·Wᵀ| <= Σ_k (|x_k| · sw/2
+//    + |W_nk| · sx/2 + sx·sw/4) per output, plus f32 rounding; for GGUF weights W is their
+//    dequantized value (a second rounding on top of the file's own, 1/254 of the row's largest
+//    weight).
 //
 // oneDNN runs on OpenMP: run() sets the calling thread's OpenMP thread count (omp_set_num_threads)
 // to n_threads. Objects are immutable after creation; run() is thread-safe for distinct outputs.
@@ -63,9 +64,12 @@ class GemmInt8 {
   static core::Result<std::unique_ptr<GemmInt8>> create(
       const float* w, int64_t n, int64_t k, int64_t ldw, const float* bias);
   /// From GGUF rows of any type core::dequantize_row converts (row i at data + i·row_stride).
-  static core::Result<std::unique_ptr<GemmInt8>> create_from_gguf(
-      core::DType dtype, const void* data, int64_t n, int64_t k, int64_t row_stride,
-      const float* bias);
+  static core::Result<std::unique_ptr<GemmInt8>> create_from_gguf(core::DType dtype,
+                                                                  const void* data,
+                                                                  int64_t n,
+                                                                  int64_t k,
+                                                                  int64_t row_stride,
+                                                                  const float* bias);
 
   /// y [m, n] = x [m, k] · Wᵀ (+ bias), both contiguous.
   core::Status run(const float* x, int64_t m, float* y, int n_threads = 0) const;
