@@ -88,7 +88,7 @@ void Sampler::apply_penalties() {
   // Count occurrences by sorting a copy of the window: runs of equal ids.
   window_scratch_.assign(history_.begin(), history_.end());
   std::sort(window_scratch_.begin(), window_scratch_.end());
-  const auto n_vocab = static_cast<int64_t>(candidates_.size());
+  const auto n_vocab = static_cast<int64_t>(penalized_.size());
   for (size_t i = 0; i < window_scratch_.size();) {
     size_t j = i;
     while (j < window_scratch_.size() && window_scratch_[j] == window_scratch_[i]) ++j;
@@ -96,119 +96,177 @@ void Sampler::apply_penalties() {
     const auto count = static_cast<float>(j - i);
     i = j;
     if (id >= n_vocab) continue;  // accepted with another vocabulary: nothing to penalize
-    float& logit = candidates_[static_cast<size_t>(id)].logit;
+    float& logit = penalized_[static_cast<size_t>(id)];
     if (repeat) {
       // llama.cpp's rule (from the CTRL paper): shrink positive logits, push negative ones down.
       logit = logit <= 0.0f ? logit * params_.repeat_penalty : logit / params_.repeat_penalty;
     }
     // OpenAI: mu[j] -= c[j] * frequency_penalty + (c[j] > 0) * presence_penalty.
     logit -= count * params_.frequency_penalty + params_.presence_penalty;
+    if (std::isnan(logit)) logit = kNegInf;  // inf / penalty stays inf; inf - inf is NaN
   }
 }
 
+// Every stage keeps a prefix of the candidates in rank order (the k best; the best ones up to a
+// probability mass; those above a logit), so the survivors are exactly the candidates ranked at
+// or before the worst survivor. prepare() finds that worst survivor with selection algorithms,
+// never sorting the vocabulary, and lists the survivors in ascending id order, which the draw
+// walks. Which candidates survive depends only on the total order, not on how a selection
+// algorithm arranged its output (top-p's running masses are summed in that arrangement, which can
+// only matter when a mass lands within rounding of top_p).
 size_t Sampler::prepare(std::span<const float> logits) {
   if (logits.empty()) return 0;
   const size_t n_vocab = logits.size();
-  candidates_.resize(n_vocab);
+  penalized_.resize(n_vocab);
   for (size_t i = 0; i < n_vocab; ++i) {
-    const float x = logits[i];
-    candidates_[i] = {std::isnan(x) ? kNegInf : x, static_cast<int32_t>(i)};
+    penalized_[i] = std::isnan(logits[i]) ? kNegInf : logits[i];
   }
   apply_penalties();
-  for (auto& c : candidates_) {
-    if (std::isnan(c.logit)) c.logit = kNegInf;  // inf / penalty stays inf; inf - inf is NaN
-  }
 
-  // Greedy: the best candidate, lowest id on ties. Truncation stages never drop the best one, so
-  // they cannot change the result and are skipped.
-  if (!(params_.temperature > 0.0f)) {
-    const auto best =
-        std::min_element(candidates_.begin(), candidates_.end(),
-                         [](const Candidate& a, const Candidate& b) { return ranks_before(a, b); });
-    if (best->logit == kNegInf) return 0;
-    std::swap(candidates_.front(), *best);
+  // The best candidate (lowest id on ties): greedy's answer, and the reference of the softmax.
+  size_t best = 0;
+  for (size_t i = 1; i < n_vocab; ++i) {
+    if (penalized_[i] > penalized_[best]) best = i;
+  }
+  const float max_logit = penalized_[best];
+  const Candidate best_candidate{max_logit, static_cast<int32_t>(best), 1.0f};
+  const auto single = [&] {
+    candidates_.assign(1, best_candidate);
     weights_.assign(1, 1.0);
     total_weight_ = 1.0;
-    return 1;
-  }
-
-  // top-k: keep the k best, unsorted, in O(n_vocab).
-  auto first = candidates_.begin();
-  size_t size = n_vocab;
-  const auto cmp = [](const Candidate& a, const Candidate& b) { return ranks_before(a, b); };
-  if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < n_vocab) {
-    size = static_cast<size_t>(params_.top_k);
-    std::nth_element(first, first + static_cast<std::ptrdiff_t>(size), candidates_.end(), cmp);
-  }
-  const auto max_it = std::min_element(first, first + static_cast<std::ptrdiff_t>(size), cmp);
-  const float max_logit = max_it->logit;
+    return size_t{1};
+  };
   if (max_logit == kNegInf) return 0;
-  if (max_logit == std::numeric_limits<float>::infinity()) {
-    // The softmax puts all mass on the best one (ties at +inf go to the lowest id).
-    std::swap(candidates_.front(), *max_it);
-    weights_.assign(1, 1.0);
-    total_weight_ = 1.0;
-    return 1;
+  // Greedy draws nothing; truncation never drops the best candidate, so it is skipped. An
+  // infinite logit takes all of the softmax's mass.
+  if (!(params_.temperature > 0.0f) || max_logit == std::numeric_limits<float>::infinity()) {
+    return single();
   }
 
-  // top-p over the softmax of what top-k left. Sort only as far as the nucleus reaches: blocks of
-  // growing size are partial-sorted until the running sum passes top_p.
-  size_t sorted = 0;
-  if (params_.top_p > 0.0f && params_.top_p < 1.0f) {
-    double total = 0.0;
-    for (size_t i = 0; i < size; ++i) total += std::exp(double(first[i].logit) - max_logit);
-    const double target = double(params_.top_p) * total;
-    double cumulative = 0.0;
-    size_t kept = size;
-    while (sorted < size && kept == size) {
-      const size_t block_end = std::min(size, std::max<size_t>(64, 4 * sorted));
-      std::partial_sort(first + static_cast<std::ptrdiff_t>(sorted),
-                        first + static_cast<std::ptrdiff_t>(block_end),
-                        first + static_cast<std::ptrdiff_t>(size), cmp);
-      for (size_t i = sorted; i < block_end; ++i) {
-        cumulative += std::exp(double(first[i].logit) - max_logit);
-        if (cumulative >= target) {
-          kept = i + 1;
-          break;
-        }
-      }
-      sorted = block_end;
+  Candidate worst_kept{kNegInf, static_cast<int32_t>(n_vocab), 0.0f};  // ranks after everything
+  const auto cmp = [](const Candidate& a, const Candidate& b) { return ranks_before(a, b); };
+
+  // top-k: the k best, unordered, in candidates_.
+  const bool top_k = params_.top_k > 0 && static_cast<size_t>(params_.top_k) < n_vocab;
+  if (top_k && params_.top_k <= 1024) {
+    // A heap of the k best seen so far, worst on top: one comparison per logit for most of a
+    // large vocabulary, cheaper than selecting among a copy of it.
+    const auto k = static_cast<size_t>(params_.top_k);
+    candidates_.clear();
+    for (size_t i = 0; i < k; ++i)
+      candidates_.push_back({penalized_[i], static_cast<int32_t>(i), 0.0f});
+    std::make_heap(candidates_.begin(), candidates_.end(), cmp);
+    for (size_t i = k; i < n_vocab; ++i) {
+      const float x = penalized_[i];
+      if (x <= candidates_.front().logit) continue;  // ties go to the lower id, already held
+      std::pop_heap(candidates_.begin(), candidates_.end(), cmp);
+      candidates_.back() = {x, static_cast<int32_t>(i), 0.0f};
+      std::push_heap(candidates_.begin(), candidates_.end(), cmp);
     }
-    size = kept;
-    sorted = std::min(sorted, size);
+    worst_kept = candidates_.front();
+  } else {
+    candidates_.resize(n_vocab);
+    for (size_t i = 0; i < n_vocab; ++i)
+      candidates_[i] = {penalized_[i], static_cast<int32_t>(i), 0.0f};
+    if (top_k) {
+      const auto kth = candidates_.begin() + (params_.top_k - 1);
+      std::nth_element(candidates_.begin(), kth, candidates_.end(), cmp);
+      candidates_.resize(static_cast<size_t>(params_.top_k));
+      worst_kept = *std::max_element(candidates_.begin(), candidates_.end(), cmp);
+    }
   }
 
-  // min-p: keep logits >= max + log(min_p), i.e. probability >= min_p * best probability. The
-  // best candidate always stays.
+  // top-p over the softmax of what top-k kept: find the smallest rank prefix whose mass reaches
+  // top_p by weighted selection (nth_element halves the range each round), in O(n) expected.
+  if (params_.top_p > 0.0f && params_.top_p < 1.0f && candidates_.size() > 1) {
+    // Each candidate's unnormalised probability, computed once and carried through the
+    // selection rounds (float, as llama.cpp's softmax; the sums are in double).
+    double total = 0.0;
+    for (Candidate& c : candidates_) {
+      c.mass = std::exp(c.logit - max_logit);
+      total += c.mass;
+    }
+    const auto mass = [&](size_t from, size_t to) {
+      double sum = 0.0;
+      for (size_t i = from; i < to; ++i) sum += candidates_[i].mass;
+      return sum;
+    };
+    const double target = double(params_.top_p) * total;
+    size_t lo = 0, hi = candidates_.size();  // the cutoff is in [lo, hi); [0, lo) is kept
+    double kept_mass = 0.0;                  // mass of [0, lo)
+    while (hi - lo > 32) {
+      const size_t mid = lo + (hi - lo) / 2;
+      const auto mid_it = candidates_.begin() + static_cast<std::ptrdiff_t>(mid);
+      std::nth_element(candidates_.begin() + static_cast<std::ptrdiff_t>(lo), mid_it,
+                       candidates_.begin() + static_cast<std::ptrdiff_t>(hi), cmp);
+      const double upto_mid = mass(lo, mid + 1);
+      if (kept_mass + upto_mid >= target) {
+        hi = mid + 1;
+      } else {
+        kept_mass += upto_mid;
+        lo = mid + 1;
+      }
+    }
+    std::sort(candidates_.begin() + static_cast<std::ptrdiff_t>(lo),
+              candidates_.begin() + static_cast<std::ptrdiff_t>(hi), cmp);
+    size_t cut = hi - 1;
+    for (size_t i = lo; i < hi; ++i) {
+      kept_mass += candidates_[i].mass;
+      if (kept_mass >= target) {
+        cut = i;
+        break;
+      }
+    }
+    candidates_.resize(cut + 1);
+    worst_kept = candidates_[cut];
+  }
+
+  // min-p: logits >= max + log(min_p), i.e. probability >= min_p * the best one's.
   if (params_.min_p > 0.0f && params_.min_p <= 1.0f) {
     const float threshold = max_logit + std::log(params_.min_p);
-    if (sorted == size) {
-      // Already ranked: the survivors are a prefix.
-      size_t keep = 0;
-      while (keep < size && first[keep].logit >= threshold) ++keep;
-      size = std::max<size_t>(keep, 1);
-    } else {
-      const auto end = std::partition(first, first + static_cast<std::ptrdiff_t>(size),
-                                      [&](const Candidate& c) { return c.logit >= threshold; });
-      size = std::max<size_t>(static_cast<size_t>(end - first), 1);
-      sorted = 0;
+    if (worst_kept.logit < threshold) {
+      // The last candidate at or above the threshold: the highest id among the lowest logit
+      // that passes. Tracked while filtering so no pass needs an order.
+      Candidate last{kNegInf, -1, 0.0f};
+      size_t n_kept = 0;
+      for (const Candidate& c : candidates_) {
+        if (c.logit < threshold) continue;
+        candidates_[n_kept++] = c;
+        if (last.id < 0 || ranks_before(last, c)) last = c;
+      }
+      candidates_.resize(n_kept);  // never empty: the best candidate passes
+      worst_kept = last;
     }
   }
 
-  // The draw walks the candidates in rank order so the result does not depend on how the
-  // earlier stages happened to leave them.
-  if (sorted < size) std::sort(first, first + static_cast<std::ptrdiff_t>(size), cmp);
+  // The survivors in ascending id order. For a large set, one pass over the vocabulary with the
+  // rank test is cheaper than sorting the set.
+  const size_t n_kept = candidates_.size();
+  if (n_kept <= 4096 || worst_kept.id == static_cast<int32_t>(n_vocab)) {
+    if (worst_kept.id == static_cast<int32_t>(n_vocab) && n_kept == n_vocab) {
+      // Nothing truncated: candidates_ is already in id order.
+    } else {
+      std::sort(candidates_.begin(), candidates_.end(),
+                [](const Candidate& a, const Candidate& b) { return a.id < b.id; });
+    }
+  } else {
+    candidates_.clear();
+    for (size_t i = 0; i < n_vocab; ++i) {
+      const Candidate c{penalized_[i], static_cast<int32_t>(i), 0.0f};
+      if (!ranks_before(worst_kept, c)) candidates_.push_back(c);
+    }
+  }
 
-  // temperature, softmax, draw.
+  // temperature, then the softmax's unnormalised weights.
   const double inv_temperature = 1.0 / double(params_.temperature);
-  weights_.resize(size);
+  weights_.resize(candidates_.size());
   double total = 0.0;
-  for (size_t i = 0; i < size; ++i) {
-    weights_[i] = std::exp((double(first[i].logit) - max_logit) * inv_temperature);
+  for (size_t i = 0; i < candidates_.size(); ++i) {
+    weights_[i] = std::exp((double(candidates_[i].logit) - max_logit) * inv_temperature);
     total += weights_[i];
   }
   total_weight_ = total;
-  return size;
+  return candidates_.size();
 }
 
 int32_t Sampler::sample(std::span<const float> logits) {
@@ -231,8 +289,12 @@ int32_t Sampler::sample(std::span<const float> logits) {
 std::vector<TokenProbability> Sampler::probabilities(std::span<const float> logits) {
   const size_t size = prepare(logits);
   std::vector<TokenProbability> out(size);
+  std::vector<size_t> order(size);
+  for (size_t i = 0; i < size; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return ranks_before(candidates_[a], candidates_[b]); });
   for (size_t i = 0; i < size; ++i) {
-    out[i] = {candidates_[i].id, weights_[i] / total_weight_};
+    out[i] = {candidates_[order[i]].id, weights_[order[i]] / total_weight_};
   }
   return out;
 }

@@ -277,9 +277,29 @@ TEST(SamplerLargeVocabulary, StagesMatchAFullSort) {
     ++want;
     if (cumulative >= 0.9) break;
   }
-  ASSERT_GT(want, 1000u);
+  ASSERT_GT(want, 4096u);  // large enough for the pass over the vocabulary
   ASSERT_EQ(nucleus.size(), want);
   for (size_t i = 0; i < nucleus.size(); ++i) ASSERT_EQ(nucleus[i].id, order[i]) << i;
+
+  // A large k takes the selection path instead of the heap.
+  p.top_k = 5000;
+  p.top_p = 1.0f;
+  Sampler big_k(p);
+  const auto k5000 = big_k.probabilities(logits);
+  ASSERT_EQ(k5000.size(), 5000u);
+  for (size_t i = 0; i < k5000.size(); ++i) ASSERT_EQ(k5000[i].id, order[i]) << i;
+
+  // min-p alone keeping thousands: every logit >= max + log(min_p), ties included.
+  p.top_k = 0;
+  p.min_p = 0.5f;
+  Sampler min_p(p);
+  const auto above = min_p.probabilities(logits);
+  const float threshold = max_logit + std::log(0.5f);
+  size_t n_above = 0;
+  while (n_above < order.size() && logits[order[n_above]] >= threshold) ++n_above;
+  ASSERT_GT(n_above, 4096u);
+  ASSERT_EQ(above.size(), n_above);
+  for (size_t i = 0; i < above.size(); ++i) ASSERT_EQ(above[i].id, order[i]) << i;
 }
 
 TEST(SamplerDeterminism, EqualSeedsGiveEqualSequences) {

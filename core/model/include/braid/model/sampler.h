@@ -9,12 +9,12 @@
 // standard fixes bit for bit, and the uniform draw is computed here (the top 53 bits of one 64-bit
 // output, times 2^-53) rather than by a std distribution, whose results the standard leaves to the
 // implementation. So equal seeds give equal uniform draws on every machine and every compiler.
-// Candidates are ranked by a strict total order (higher logit first, then lower id), so the kept
-// set and the order of the cumulative sum do not depend on the standard library's sort either.
-// The softmax is accumulated in double with std::exp; a libm whose exp differs by an ulp could in
-// principle move a draw that lands within ~1e-15 of a bucket edge, which in practice never
-// happens. Given the same logits, the same parameters and the same accepted tokens, the same
-// token comes out.
+// Candidates are ranked by a strict total order (higher logit first, then lower id), so the set
+// each stage keeps does not depend on the standard library's selection algorithms, and the draw
+// walks the survivors in ascending id order. Probabilities are computed in double with std::exp;
+// a libm whose exp differs by an ulp, or a top-p mass summed in another order, could in principle
+// move a decision that lands within ~1e-15 of an edge, which in practice never happens. Given the
+// same logits, the same parameters and the same accepted tokens, the same token comes out.
 #pragma once
 
 #include <cstdint>
@@ -82,8 +82,9 @@ class Sampler {
   /// Does not record the token: call accept() with the token actually used, so penalties see it.
   /// NaN logits count as -infinity. Returns -1 when `logits` is empty or every logit is
   /// -infinity (or NaN); otherwise a valid index into `logits`.
-  /// Cost: O(n_vocab) plus sorting only the candidates that top-k / top-p / min-p keep; the
-  /// whole vocabulary is sorted only when top-k and top-p are both disabled and min-p keeps it.
+  /// Cost: a few passes over the vocabulary; nothing is sorted beyond small sets (top-k uses a
+  /// heap or selection, top-p a weighted selection), so a 128K vocabulary costs well under a
+  /// millisecond (bench/kernels/sampler_bench.cpp).
   int32_t sample(std::span<const float> logits);
 
   /// The distribution sample() draws from for these logits: the surviving candidates in rank
@@ -107,9 +108,10 @@ class Sampler {
   struct Candidate {
     float logit;
     int32_t id;
+    float mass;  // exp(logit - max logit), filled by top-p
   };
 
-  // Runs every stage up to the draw: candidates_[0, n) hold the survivors in rank order and
+  // Runs every stage up to the draw: candidates_[0, n) hold the survivors in id order and
   // weights_[0, n) their unnormalized probabilities (sum in total_weight_). Returns n, 0 if none.
   size_t prepare(std::span<const float> logits);
   void apply_penalties();
@@ -120,6 +122,7 @@ class Sampler {
   std::vector<int32_t> history_;  // accepted tokens, oldest first, at most repeat_last_n
   std::vector<Candidate> candidates_;
   std::vector<int32_t> window_scratch_;
+  std::vector<float> penalized_;  // the logits after penalties, by id
   std::vector<double> weights_;
   double total_weight_ = 0.0;
 };
