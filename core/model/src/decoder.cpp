@@ -56,6 +56,9 @@ core::Result<std::unique_ptr<Decoder>> Decoder::create(std::shared_ptr<const Mod
   std::unique_ptr<Decoder> d(new Decoder(std::move(model), o, kv));
   d->scheduler_ = std::move(sched);
   d->logits_.resize(static_cast<size_t>(c.n_vocab));
+  // Compile the decode step now (and create the KV states), so load time carries the one-off
+  // work and the first generated token is not slower than the rest.
+  BRAID_TRY(d->graph_for(GraphShape{1, false, false}).status());
   return d;
 }
 
