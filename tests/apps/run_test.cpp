@@ -2,6 +2,7 @@
 // --json reports tokens and the stop reason, and bad input gives a message and a non-zero exit.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -79,6 +80,32 @@ TEST(RunCommand, BadInputGivesAMessage) {
   r = run_braid({"run", "-m", "/nonexistent/model.gguf", "-p", "hi", "--backend", "reference"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("/nonexistent/model.gguf"), std::string::npos) << r.err;
+}
+
+TEST(PerplexityCommand, PrintsRunningValuesLikeLlamaCpp) {
+  BRAID_SHARED_FILE_OR_SKIP(model, kStories);
+  const auto text = shared_data_dir() / "tinyllama-stories260K/expected_greedy_200steps.txt";
+  const auto r = run_braid({"perplexity", "-m", model.string(), "-f", text.string(), "-c", "64",
+                            "--backend", "reference"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // tests/golden/perplexity/stories260k_greedy_c64.json (numpy, float64): 1.89197, 1.96647,
+  // 1.84526; the text tokenizes to the same 201 ids.
+  // (F16 cache here: the printed values may differ in the last digit.)
+  double ppl[3] = {0, 0, 0}, final_ppl = 0, error = 0;
+  ASSERT_EQ(std::sscanf(r.out.c_str(), "[1]%lf,[2]%lf,[3]%lf\nFinal estimate: PPL = %lf +/- %lf",
+                        &ppl[0], &ppl[1], &ppl[2], &final_ppl, &error),
+            5)
+      << r.out;
+  const double want[3] = {1.89197, 1.96647, 1.84526};
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(ppl[i], want[i], 2e-4) << i;
+  EXPECT_NEAR(final_ppl, want[2], 2e-4);
+  EXPECT_GT(error, 0.0);
+  const auto missing = run_braid({"perplexity", "-m", model.string()});
+  EXPECT_EQ(missing.exit_code, 2);
+  const auto short_text = run_braid({"perplexity", "-m", model.string(), "-f", text.string(), "-c",
+                                     "1024", "--backend", "reference"});
+  EXPECT_EQ(short_text.exit_code, 1);
+  EXPECT_NE(short_text.err.find("do not fill one window"), std::string::npos) << short_text.err;
 }
 
 }  // namespace

@@ -3,10 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "braid/plugins/device.h"
+#include "braid/plugins/registry.h"
 #include "op_runner.h"
 
 namespace braid::test {
@@ -17,9 +20,20 @@ inline std::vector<plugins::Device*> decoder_devices(const std::string& name, st
   plugins::Device* reference = backend_device("reference", why);
   if (reference == nullptr) return {};
   if (name == "reference") return {reference};
-  plugins::Device* device = backend_device(name, why);
-  if (device == nullptr) return {};
-  return {device, reference};
+  // One worker thread: the tests check numbers, not speed, and a 2-core CI machine running
+  // other tests at the same time makes multi-threaded barriers crawl.
+  static const plugins::Registry registry = plugins::Registry::discover();
+  static std::map<std::string, std::unique_ptr<plugins::Device>> opened;
+  auto& device = opened[name];
+  if (!device) {
+    auto selected = registry.select(name, plugins::DeviceOptions{1});
+    if (!selected.ok()) {
+      if (why) *why = selected.status().message();
+      return {};
+    }
+    device = std::move(selected->device);
+  }
+  return {device.get(), reference};
 }
 
 #define BRAID_DEVICES_OR_SKIP(var, name)                             \
