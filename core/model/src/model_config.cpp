@@ -159,7 +159,12 @@ core::Result<ModelConfig> config_from_hf(const core::HfConfig& hf) {
   c.rope_mode = BRAID_ROPE_HALF_SPLIT;  // transformers' rotate_half, on unpermuted weights
   if (type == "llama" || type == "mistral") {
     c.family = ModelFamily::Llama;
-    BRAID_ASSIGN_OR_RETURN(c.qkv_bias, hf.get_bool_or("attention_bias", false));
+    // attention_bias also puts a bias on o_proj, and mlp_bias on the MLP: not in this graph.
+    BRAID_ASSIGN_OR_RETURN(const bool attention_bias, hf.get_bool_or("attention_bias", false));
+    BRAID_ASSIGN_OR_RETURN(const bool mlp_bias, hf.get_bool_or("mlp_bias", false));
+    if (attention_bias || mlp_bias) {
+      return core::not_supported("[model] ", source, ": attention_bias/mlp_bias are not supported");
+    }
   } else if (type == "qwen2") {
     c.family = ModelFamily::Qwen2;
     c.qkv_bias = true;

@@ -177,5 +177,51 @@ TEST(ModelLoading, Llama3RopeFactorsMatchTheConverter) {
   for (size_t i = 1; i < f.size(); ++i) EXPECT_GE(f[i], f[i - 1]);
 }
 
+TEST(ModelLoading, TransformersConfigForms) {
+  // transformers 5 writes rope settings under rope_parameters.
+  auto cfg = core::HfConfig::parse(R"({"model_type": "llama", "vocab_size": 64, "hidden_size": 64,
+      "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2,
+      "intermediate_size": 96, "max_position_embeddings": 256, "rms_norm_eps": 1e-6,
+      "head_dim": 16, "tie_word_embeddings": true,
+      "rope_parameters": {"rope_theta": 500000.0, "rope_type": "llama3", "factor": 8.0,
+        "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 64}})",
+                                   "config.json");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  auto c = config_from_hf(*cfg);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_FLOAT_EQ(c->rope_freq_base, 500000.0f);
+  EXPECT_FLOAT_EQ(c->llama3_rope.factor, 8.0f);
+  EXPECT_EQ(c->llama3_rope.original_context, 64);
+  EXPECT_TRUE(c->tied_output);
+  EXPECT_EQ(c->rope_mode, BRAID_ROPE_HALF_SPLIT);
+
+  // Older configs: rope_theta and rope_scaling at the top; Mistral's sliding window.
+  cfg = core::HfConfig::parse(R"({"model_type": "mistral", "vocab_size": 64, "hidden_size": 64,
+      "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2,
+      "intermediate_size": 96, "rope_theta": 1000000.0, "rope_scaling": null,
+      "sliding_window": 4096})",
+                              "config.json");
+  ASSERT_TRUE(cfg.ok());
+  c = config_from_hf(*cfg);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_FLOAT_EQ(c->rope_freq_base, 1e6f);
+  EXPECT_EQ(c->sliding_window, 4096);
+
+  cfg = core::HfConfig::parse(R"({"model_type": "qwen2", "vocab_size": 64, "hidden_size": 64,
+      "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2,
+      "intermediate_size": 96, "use_sliding_window": false, "sliding_window": 32768,
+      "rope_parameters": {"rope_theta": 1000000.0, "rope_type": "yarn", "factor": 4.0}})",
+                              "config.json");
+  ASSERT_TRUE(cfg.ok());
+  c = config_from_hf(*cfg);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("'yarn'"), std::string::npos);
+
+  cfg = core::HfConfig::parse(R"({"model_type": "gemma3", "vocab_size": 64})", "config.json");
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_EQ(config_from_hf(*cfg).status().code(), core::StatusCode::NotSupported);
+}
+
 }  // namespace
 }  // namespace braid::model
