@@ -6,6 +6,9 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"backends", "list the backend plugins found, their devices, and why others failed",
        run_backends},
+      {"run", "generate a completion of a prompt with a text model", run_run},
+      {"perplexity", "score a text with a model, as llama.cpp's llama-perplexity does",
+       run_perplexity},
       {"info", "describe a model file (GGUF) or a Hugging Face folder", run_info},
       {"tokenize", "show the tokens a model's tokenizer makes of a text", run_tokenize},
       {"template", "show the prompt a model's chat template makes of a conversation", run_template},
