@@ -17,7 +17,9 @@ std::string render(const std::vector<MediaPart>& parts) {
       out += *text;
     } else {
       const auto& chunk = std::get<EmbeddingChunk>(part);
-      out += "[" + std::to_string(chunk.n_rows) + "x" + std::to_string(int(chunk.data[0])) + "]";
+      // Appended piece by piece: GCC 12 warns falsely about `"[" + std::string` (bug 105651).
+      out.append("[").append(std::to_string(chunk.n_rows)).append("x");
+      out.append(std::to_string(int(chunk.data[0]))).append("]");
     }
   }
   return out;

@@ -6,7 +6,9 @@
 //    merge step is quadratic in the run length.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
@@ -223,24 +225,35 @@ std::vector<std::string> long_runs(size_t n) {
   };
 }
 
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return double(now.tv_sec) + double(now.tv_nsec) * 1e-9;
+}
+
 TEST_P(Robustness, LongRunsStayLinear) {
   BRAID_SHARED_FILE_OR_SKIP(path, GetParam().file);
   const Tokenizer& tok = tokenizer();
-  const size_t n = 10000;
+  const size_t n = 5000;
   const std::vector<std::string> short_runs = long_runs(n);
   const std::vector<std::string> four_times = long_runs(4 * n);
   for (size_t k = 0; k < short_runs.size(); ++k) {
+    // This thread's CPU time, not wall time, and the best of three: the ratio must not depend
+    // on what else the (shared, 2-core) machine is doing.
     double seconds[2] = {0, 0};
     for (int size = 0; size < 2; ++size) {
       const std::string& input = size == 0 ? short_runs[k] : four_times[k];
-      const auto start = std::chrono::steady_clock::now();
-      auto ids = tok.encode(input, false, false);
-      seconds[size] =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      ASSERT_TRUE(ids.ok());
-      auto back = tok.decode(*ids);
-      ASSERT_TRUE(back.ok());
-      EXPECT_EQ(*back, input);
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        const double start = thread_cpu_seconds();
+        auto ids = tok.encode(input, false, false);
+        const double took = thread_cpu_seconds() - start;
+        seconds[size] = attempt == 0 ? took : std::min(seconds[size], took);
+        ASSERT_TRUE(ids.ok());
+        if (attempt > 0) continue;
+        auto back = tok.decode(*ids);
+        ASSERT_TRUE(back.ok());
+        EXPECT_EQ(*back, input);
+      }
     }
     // Linear work takes ~4x as long for 4x the input, quadratic ~16x (slack for timer noise).
     EXPECT_LT(seconds[1], 8 * seconds[0] + 0.05)
