@@ -17,6 +17,10 @@ reading of the file:
   clip_llava_interp  the same model and file on a 48x80 image (6x10 patches instead of the 8x8
                   it was trained on): position embeddings interpolated bicubically
                   (interpolate_pos_encoding=True in transformers).
+  clip_llava_layer1  the same model and file with the feature layer overridden to hidden state
+                  1 (the test passes "feature_layers" from index.json).
+  clip_feature_layers  a file with clip.vision.feature_layer = [0, 2] (Granite-style: hidden
+                  states concatenated, block_count = the deepest index), F32 projector.
   siglip_gemma3   Gemma3ForConditionalGeneration's vision tower (SigLIP: no class token,
                   GELU-tanh, post-LN) and Gemma3MultiModalProjector (4x4 average pool, Gemma RMS
                   norm, projection). Written as convert_hf_to_gguf.py's Gemma3VisionModel does:
@@ -225,6 +229,85 @@ def clip_llava(index: dict) -> None:
         "reference": "CLIPVisionModel(interpolate_pos_encoding=True).hidden_states[-2][:, 1:] "
                      "-> LlavaMultiModalProjector", "causal": True}
     print(f"clip_llava_interp: pixels {px.shape}, expected {exp.shape}")
+    clip_llava_layer1(index, model, pixels)
+
+
+def clip_feature_layers(index: dict) -> None:
+    """Explicit feature layers: a file with clip.vision.feature_layer = [0, 2] (as the legacy
+    converter writes Granite-style lists: block_count = the deepest, hidden states concatenated),
+    and an override of the default on the clip_llava file (hidden state 1)."""
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(4)
+    vcfg = transformers.CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=3,
+                                         num_attention_heads=4, image_size=32, patch_size=8,
+                                         hidden_act="quick_gelu", layer_norm_eps=1e-5)
+    tcfg = transformers.LlamaConfig(hidden_size=TEXT_WIDTH, intermediate_size=64,
+                                    num_hidden_layers=1, num_attention_heads=4,
+                                    num_key_value_heads=2, vocab_size=64)
+    layers = [0, 2]
+    cfg = transformers.LlavaConfig(vision_config=vcfg, text_config=tcfg, vision_feature_layer=layers,
+                                   vision_feature_select_strategy="default",
+                                   projector_hidden_act="gelu", image_token_id=63)
+    model = transformers.LlavaForConditionalGeneration(cfg).eval()
+    vt = getattr(model.model.vision_tower, "vision_model", model.model.vision_tower)
+    proj = model.model.multi_modal_projector
+    randomize_(vt, gen)
+    randomize_(proj, gen)
+    n_blocks = max(layers)
+    round_linears_(vt.encoder.layers, n_blocks)
+
+    w = gguf.GGUFWriter(str(OUT / "clip_feature_layers.gguf"), "clip")
+    w.add_bool("clip.has_text_encoder", False)
+    w.add_bool("clip.has_llava_projector", True)
+    w.add_file_type(1)
+    w.add_name("tiny random CLIP, feature layers [0, 2] (braid golden)")
+    w.add_string("clip.projector_type", "mlp")
+    common_vision_keys(w, vcfg, CLIP_MEAN, CLIP_STD)
+    w.add_uint32("clip.vision.block_count", n_blocks)
+    w.add_array("clip.vision.feature_layer", layers)
+    w.add_bool("clip.use_gelu", False)
+    w.add_tensor("mm.0.weight", np32(proj.linear_1.weight))
+    w.add_tensor("mm.0.bias", np32(proj.linear_1.bias))
+    w.add_tensor("mm.2.weight", np32(proj.linear_2.weight))
+    w.add_tensor("mm.2.bias", np32(proj.linear_2.bias))
+    emb = vt.embeddings
+    w.add_tensor("v.class_embd", np32(emb.class_embedding))
+    w.add_tensor("v.patch_embd.weight", np32(emb.patch_embedding.weight))
+    w.add_tensor("v.position_embd.weight", np32(emb.position_embedding.weight))
+    w.add_tensor("v.pre_ln.weight", np32(vt.pre_layrnorm.weight))
+    w.add_tensor("v.pre_ln.bias", np32(vt.pre_layrnorm.bias))
+    add_blocks(w, vt.encoder.layers, n_blocks, swapped_ffn=True, weight_np=np16)
+
+    proc = transformers.CLIPImageProcessor(size={"shortest_edge": 32},
+                                           crop_size={"height": 32, "width": 32},
+                                           image_mean=CLIP_MEAN, image_std=CLIP_STD)
+    image = Image.open(IMAGES / "mtmd-test-1.jpeg").convert("RGB")
+    pixels = proc(images=image, return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        expected = model.model.get_image_features(
+            pixel_values=pixels, vision_feature_layer=layers,
+            vision_feature_select_strategy="default").pooler_output[0]
+    save_case("clip_feature_layers", w, pixels, expected,
+              {"image": "mtmd-test-1.jpeg", "reference": "LlavaModel.get_image_features, "
+               "vision_feature_layer [0, 2]", "causal": True}, index)
+
+
+def clip_llava_layer1(index: dict, model, pixels) -> None:
+    with torch.no_grad():
+        expected = model.model.get_image_features(pixel_values=pixels, vision_feature_layer=1,
+                                                  vision_feature_select_strategy="default")
+        expected = expected.pooler_output[0]
+    exp = np32(expected)
+    exp.tofile(OUT / "clip_llava_layer1.expected.bin")
+    px = np32(pixels[0])
+    index["clip_llava_layer1"] = {
+        "mmproj": "clip_llava.gguf", "pixels": "clip_llava.pixels.bin",
+        "pixel_shape": list(px.shape), "expected": "clip_llava_layer1.expected.bin",
+        "expected_shape": list(exp.shape), "text_width": TEXT_WIDTH,
+        "image": "llava-waterview.jpg", "feature_layers": [1],
+        "reference": "LlavaModel.get_image_features, vision_feature_layer 1 (an override of "
+                     "the file's default)", "causal": True}
+    print(f"clip_llava_layer1: expected {exp.shape}")
 
 
 def siglip_gemma3(index: dict) -> None:
@@ -336,6 +419,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     index: dict = {}
     clip_llava(index)
+    clip_feature_layers(index)
     siglip_gemma3(index)
     idefics3(index)
     index["_provenance"] = {

@@ -125,7 +125,8 @@ class VisionModelLoader {
     }
     if (!type && h.legacy_llava) type = "mlp";
     if (!type) {
-      return core::not_found(where(), ": key 'clip.vision.projector_type' (or "
+      return core::not_found(where(),
+                             ": key 'clip.vision.projector_type' (or "
                              "'clip.projector_type') is missing");
     }
     if (*type == "mlp") {
@@ -230,8 +231,8 @@ class VisionModelLoader {
   }
 
   // The tensor `name` checked against `shape`, as the graph will read it.
-  Result<WeightRef> tensor(const std::string& name, const Shape& shape, Use use, bool required,
-                           const std::string& why) {
+  Result<WeightRef> tensor(
+      const std::string& name, const Shape& shape, Use use, bool required, const std::string& why) {
     const GgufTensorInfo* info = f_.find_tensor(name);
     if (!info) {
       if (!required) return WeightRef{};
@@ -244,8 +245,8 @@ class VisionModelLoader {
     }
     WeightRef ref{name, info->dtype, shape, f_.tensor_data(*info)};
     const bool keep = use == Use::Matmul ? matmul_type(info->dtype)
-                      : use == Use::Conv ? (info->dtype == DType::F32 || info->dtype == DType::F16 ||
-                                            info->dtype == DType::BF16)
+                      : use == Use::Conv ? (info->dtype == DType::F32 ||
+                                            info->dtype == DType::F16 || info->dtype == DType::BF16)
                                          : info->dtype == DType::F32;
     if (keep) return ref;
     BRAID_ASSIGN_OR_RETURN(std::vector<float> values, to_f32(*info));
@@ -298,11 +299,11 @@ class VisionModelLoader {
     }
     const int64_t side = h.patches_per_side();
     const int64_t n_pos = side * side + (w.class_embd.present() ? 1 : 0);
-    BRAID_ASSIGN_OR_RETURN(
-        w.pos_embd, tensor("v.position_embd.weight", {n_pos, d}, Use::F32, true,
-                           core::str_cat("(image_size / patch_size)^2",
-                                         w.class_embd.present() ? " + 1 class token" : "",
-                                         " positions of embedding_length")));
+    BRAID_ASSIGN_OR_RETURN(w.pos_embd,
+                           tensor("v.position_embd.weight", {n_pos, d}, Use::F32, true,
+                                  core::str_cat("(image_size / patch_size)^2",
+                                                w.class_embd.present() ? " + 1 class token" : "",
+                                                " positions of embedding_length")));
     BRAID_TRY(norm_pair("v.pre_ln", &w.pre_ln_w, &w.pre_ln_b));
     BRAID_TRY(norm_pair("v.post_ln", &w.post_ln_w, &w.post_ln_b));
 
@@ -318,13 +319,13 @@ class VisionModelLoader {
     for (int64_t i = 0; i < h.n_layer; ++i) {
       VitBlockWeights& b = w.blocks[static_cast<size_t>(i)];
       const std::string pre = core::str_cat("v.blk.", i, ".");
-      const std::string why = core::str_cat("block ", i, " of clip.vision.block_count = ", h.n_layer);
+      const std::string why =
+          core::str_cat("block ", i, " of clip.vision.block_count = ", h.n_layer);
       BRAID_TRY(norm_pair(pre + "ln1", &b.ln1_w, &b.ln1_b, true, why));
       BRAID_TRY(norm_pair(pre + "ln2", &b.ln2_w, &b.ln2_b, true, why));
-      for (auto [name, wt, bias] : {std::tuple{"attn_q", &b.q_w, &b.q_b},
-                                    std::tuple{"attn_k", &b.k_w, &b.k_b},
-                                    std::tuple{"attn_v", &b.v_w, &b.v_b},
-                                    std::tuple{"attn_out", &b.out_w, &b.out_b}}) {
+      for (auto [name, wt, bias] :
+           {std::tuple{"attn_q", &b.q_w, &b.q_b}, std::tuple{"attn_k", &b.k_w, &b.k_b},
+            std::tuple{"attn_v", &b.v_w, &b.v_b}, std::tuple{"attn_out", &b.out_w, &b.out_b}}) {
         BRAID_TRY(linear(pre + name, d, d, wt, bias, why));
       }
       BRAID_TRY(linear(pre + up_name, h.n_ff, d, &b.up_w, &b.up_b, why + " (fc1)"));
@@ -334,8 +335,11 @@ class VisionModelLoader {
   }
 
   // A LayerNorm's weight and bias (F32 [n_embd]); both optional unless `required`.
-  Status norm_pair(const std::string& prefix, WeightRef* weight, WeightRef* bias,
-                   bool required = false, const std::string& why = "embedding_length") {
+  Status norm_pair(const std::string& prefix,
+                   WeightRef* weight,
+                   WeightRef* bias,
+                   bool required = false,
+                   const std::string& why = "embedding_length") {
     const int64_t d = m_.hparams_.n_embd;
     BRAID_ASSIGN_OR_RETURN(*weight, tensor(prefix + ".weight", {d}, Use::F32, required, why));
     BRAID_ASSIGN_OR_RETURN(*bias, tensor(prefix + ".bias", {d}, Use::F32, false, why));
@@ -347,9 +351,14 @@ class VisionModelLoader {
   }
 
   // A linear layer [n_out, n_in] with an optional bias [n_out].
-  Status linear(const std::string& prefix, int64_t n_out, int64_t n_in, WeightRef* weight,
-                WeightRef* bias, const std::string& why) {
-    BRAID_ASSIGN_OR_RETURN(*weight, tensor(prefix + ".weight", {n_out, n_in}, Use::Matmul, true, why));
+  Status linear(const std::string& prefix,
+                int64_t n_out,
+                int64_t n_in,
+                WeightRef* weight,
+                WeightRef* bias,
+                const std::string& why) {
+    BRAID_ASSIGN_OR_RETURN(*weight,
+                           tensor(prefix + ".weight", {n_out, n_in}, Use::Matmul, true, why));
     BRAID_ASSIGN_OR_RETURN(*bias, tensor(prefix + ".bias", {n_out}, Use::F32, false, why));
     return Status::ok();
   }
@@ -395,7 +404,8 @@ class VisionModelLoader {
         // wants [out, in], so it is transposed once here.
         const GgufTensorInfo* info = f_.find_tensor("mm.input_projection.weight");
         if (!info) {
-          return core::not_found(where(), ": tensor 'mm.input_projection.weight' is missing "
+          return core::not_found(where(),
+                                 ": tensor 'mm.input_projection.weight' is missing "
                                  "(gemma3 projector)");
         }
         if (info->shape.size() != 2 || info->shape[0] != d || info->shape[1] <= 0) {
@@ -416,8 +426,8 @@ class VisionModelLoader {
         const std::string why = core::str_cat("idefics3 projector over ", n_in,
                                               " values (embedding_length x scale_factor^2)");
         BRAID_ASSIGN_OR_RETURN(int64_t out, rows_of("mm.model.fc.weight", n_in, why));
-        BRAID_ASSIGN_OR_RETURN(w.fc, tensor("mm.model.fc.weight", {out, n_in}, Use::Matmul, true,
-                                            why));
+        BRAID_ASSIGN_OR_RETURN(w.fc,
+                               tensor("mm.model.fc.weight", {out, n_in}, Use::Matmul, true, why));
         m_.output_width_ = out;
         m_.output_width_source_ = core::str_cat("mm.model.fc.weight ", shape_text(w.fc.shape));
         m_.projector_input_width_ = n_in;

@@ -47,11 +47,8 @@ TensorId idefics3(Graph& g, const VisionModel& m, TensorId x, int64_t gh, int64_
 
 }  // namespace
 
-TensorId build_projector(Graph& g,
-                         const VisionModel& model,
-                         TensorId features,
-                         int64_t grid_h,
-                         int64_t grid_w) {
+TensorId build_projector(
+    Graph& g, const VisionModel& model, TensorId features, int64_t grid_h, int64_t grid_w) {
   switch (model.hparams().projector) {
     case ProjectorType::Mlp:
       return mlp(g, model.weights(), features);

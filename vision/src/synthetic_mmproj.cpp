@@ -2,12 +2,13 @@
 // the converters': the legacy LLaVA one stores 4-D and 2-D tensors (position_embd included) as
 // F16 and names fc1 "ffn_down"; convert_hf_to_gguf.py keeps embeddings F32 and Gemma 3's
 // input_projection F16 as [vision, text].
+#include "braid/vision/synthetic_mmproj.h"
+
 #include <cmath>
 #include <cstring>
 #include <numbers>
 
 #include "braid/core/quant.h"
-#include "braid/vision/synthetic_mmproj.h"
 
 namespace braid::vision {
 namespace {
@@ -109,13 +110,13 @@ class Builder {
 };
 
 Status check(const VisionEncoderShape& s, int64_t text_width, DType type) {
-  if (s.image_size <= 0 || s.patch_size <= 0 || s.image_size % s.patch_size != 0 ||
-      s.n_embd <= 0 || s.n_ff <= 0 || s.n_layer <= 0 || s.n_head <= 0 ||
-      s.n_embd % s.n_head != 0) {
+  if (s.image_size <= 0 || s.patch_size <= 0 || s.image_size % s.patch_size != 0 || s.n_embd <= 0 ||
+      s.n_ff <= 0 || s.n_layer <= 0 || s.n_head <= 0 || s.n_embd % s.n_head != 0) {
     return core::invalid_argument("[make-model] ", s.name, ": inconsistent vision shape");
   }
   if (s.projector != ProjectorType::Mlp && s.class_token) {
-    return core::invalid_argument("[make-model] ", s.name, ": a class token needs the mlp projector");
+    return core::invalid_argument("[make-model] ", s.name,
+                                  ": a class token needs the mlp projector");
   }
   if (text_width <= 0 || text_width > (int64_t{1} << 20)) {
     return core::invalid_argument("[make-model] ", s.name, ": text width ", text_width,
@@ -279,9 +280,9 @@ Status write_synthetic_mmproj(const std::filesystem::path& path,
   GgufWriter writer;
   writer.set("general.architecture", GgufValue{std::string("clip")});
   writer.set("general.name", GgufValue{shape.name + " (random weights)"});
-  writer.set("general.description",
-             GgufValue{core::str_cat(shape.description, ", random weights, projecting to ",
-                                     text_width)});
+  writer.set(
+      "general.description",
+      GgufValue{core::str_cat(shape.description, ", random weights, projecting to ", text_width)});
   writer.set("general.file_type", GgufValue{file_type_for(options.weight_type)});
   if (core::dtype_info(options.weight_type).quantized) {
     writer.set("general.quantization_version", GgufValue{uint32_t{2}});

@@ -50,8 +50,7 @@ core::Result<model::EmbeddingChunk> VisionEncoder::encode(const PixelTensor& pix
       position_embeddings(pixels.height / h.patch_size, pixels.width / h.patch_size);
   VisionGraphOptions graph_options{options_.feature_layers};
   BRAID_ASSIGN_OR_RETURN(
-      VisionGraph vg,
-      build_vision_graph(*model_, pixels.height, pixels.width, pos, graph_options));
+      VisionGraph vg, build_vision_graph(*model_, pixels.height, pixels.width, pos, graph_options));
 
   std::vector<plugins::HostInput> inputs{{vg.pixels, std::as_bytes(std::span(pixels.values))}};
   if (!vg.patch_rows.empty()) {
@@ -71,16 +70,14 @@ core::Result<model::EmbeddingChunk> VisionEncoder::encode(const PixelTensor& pix
 }
 
 core::Result<std::vector<model::EmbeddingChunk>> VisionEncoder::encode(
-    const PreprocessedImage& image,
-    const std::string& source) {
+    const PreprocessedImage& image, const std::string& source) {
   if (image.tiles.empty()) {
     return core::invalid_argument("[vision] ", source, ": the preprocessed image has no tiles");
   }
   std::vector<model::EmbeddingChunk> chunks;
   chunks.reserve(image.tiles.size());
   for (size_t i = 0; i < image.tiles.size(); ++i) {
-    std::string name =
-        image.tiles.size() == 1 ? source : core::str_cat(source, ", tile ", i + 1);
+    std::string name = image.tiles.size() == 1 ? source : core::str_cat(source, ", tile ", i + 1);
     BRAID_ASSIGN_OR_RETURN(model::EmbeddingChunk chunk, encode(image.tiles[i], std::move(name)));
     chunks.push_back(std::move(chunk));
   }

@@ -57,8 +57,7 @@ TensorId block(Graph& g, const VisionModel& model, int64_t il, TensorId x, int64
 core::Result<FeaturePlan> plan_features(const VisionModel& model,
                                         const std::vector<int32_t>& feature_layers) {
   const VisionHparams& h = model.hparams();
-  const std::vector<int32_t>& layers =
-      feature_layers.empty() ? h.feature_layers : feature_layers;
+  const std::vector<int32_t>& layers = feature_layers.empty() ? h.feature_layers : feature_layers;
   FeaturePlan plan;
   if (layers.empty()) {
     plan.layers = {static_cast<int32_t>(h.n_layer)};
@@ -128,8 +127,8 @@ core::Result<VisionGraph> build_vision_graph(const VisionModel& model,
                         core::str_cat("v.features.", i));
   }
   if (plan.post_ln) {
-    features = g.layer_norm(features, w.post_ln_w.add_to(g), w.post_ln_b.add_to(g), h.eps,
-                            "v.post_ln");
+    features =
+        g.layer_norm(features, w.post_ln_w.add_to(g), w.post_ln_b.add_to(g), h.eps, "v.post_ln");
   }
   if (has_class) {
     // Drop the class token's row: the projector sees patches only.
@@ -148,8 +147,8 @@ core::Result<VisionGraph> build_vision_graph(const VisionModel& model,
   out.n_embd = model.output_width();
   const auto& t = g.tensor(result);
   if (t.rank != 2 || t.shape[0] != n_rows || t.shape[1] != out.n_embd) {
-    return core::internal_error("[vision] the projector's output has ", t.rank,
-                                " dims; expected [", n_rows, ", ", out.n_embd, "]");
+    return core::internal_error("[vision] the projector's output has ", t.rank, " dims; expected [",
+                                n_rows, ", ", out.n_embd, "]");
   }
   return out;
 }

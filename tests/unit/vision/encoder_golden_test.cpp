@@ -62,6 +62,7 @@ TEST_P(VisionGolden, MatchesTransformers) {
     if (GetParam().backend != "reference") devices.push_back(backend_device("reference"));
     std::vector<std::string> log;
     vision::VisionEncoderOptions options;
+    options.feature_layers = c.feature_layers;
     options.scheduler.log = [&](std::string_view line) { log.emplace_back(line); };
     auto encoder = vision::VisionEncoder::create(*model, devices, options);
     ASSERT_TRUE(encoder.ok()) << encoder.status().to_string();
@@ -76,8 +77,8 @@ TEST_P(VisionGolden, MatchesTransformers) {
     EXPECT_EQ(d.got_nonfinite, 0);
     const bool half_weights = !GetParam().f32_copy && GetParam().backend != "reference";
     EXPECT_LE(d.nmse, half_weights ? kNmseHalfActs : kNmse)
-        << "relative RMS " << std::sqrt(d.nmse) << ", max abs " << d.max_abs << " at "
-        << d.worst << " (|want| up to " << d.want_max_abs << ")";
+        << "relative RMS " << std::sqrt(d.nmse) << ", max abs " << d.max_abs << " at " << d.worst
+        << " (|want| up to " << d.want_max_abs << ")";
     std::printf("[ %s on %s%s ] relative RMS %.3g, max abs %.3g\n", c.name.c_str(),
                 GetParam().backend.c_str(), GetParam().f32_copy ? " (F32 copy)" : "",
                 std::sqrt(d.nmse), d.max_abs);

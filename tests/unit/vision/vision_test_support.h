@@ -31,6 +31,7 @@ struct VisionGoldenCase {
   int64_t rows = 0, width = 0;
   int64_t text_width = 0;
   bool causal = true;
+  std::vector<int32_t> feature_layers;  ///< an override for the encoder (empty: none)
 };
 
 inline std::vector<float> read_f32_file(const std::filesystem::path& path, size_t count) {
@@ -53,15 +54,17 @@ inline std::vector<VisionGoldenCase> vision_golden_cases() {
     g.pixels.channels = c["pixel_shape"][0];
     g.pixels.height = c["pixel_shape"][1];
     g.pixels.width = c["pixel_shape"][2];
-    g.pixels.values = read_f32_file(vision_golden_dir() / c["pixels"].get<std::string>(),
-                                    static_cast<size_t>(g.pixels.channels) * g.pixels.height *
-                                        g.pixels.width);
+    g.pixels.values =
+        read_f32_file(vision_golden_dir() / c["pixels"].get<std::string>(),
+                      static_cast<size_t>(g.pixels.channels) * g.pixels.height * g.pixels.width);
     g.rows = c["expected_shape"][0];
     g.width = c["expected_shape"][1];
     g.expected = read_f32_file(vision_golden_dir() / c["expected"].get<std::string>(),
                                static_cast<size_t>(g.rows * g.width));
     g.text_width = c["text_width"];
     g.causal = c["causal"];
+    if (c.contains("feature_layers"))
+      g.feature_layers = c["feature_layers"].get<std::vector<int32_t>>();
     cases.push_back(std::move(g));
   }
   return cases;
@@ -78,10 +81,9 @@ struct TensorEdit {
 
 /// A copy of `file` (metadata and tensors) with `edit_key` applied to every key (false drops
 /// it) and `edit_tensor` to every tensor, as the bytes of a new GGUF file.
-inline std::vector<std::byte> rewrite_gguf(
-    const core::GgufFile& file,
-    const std::function<bool(core::GgufKeyValue&)>& edit_key,
-    const std::function<bool(TensorEdit&)>& edit_tensor) {
+inline std::vector<std::byte> rewrite_gguf(const core::GgufFile& file,
+                                           const std::function<bool(core::GgufKeyValue&)>& edit_key,
+                                           const std::function<bool(TensorEdit&)>& edit_tensor) {
   core::GgufWriter writer(file.alignment());
   for (core::GgufKeyValue kv : file.metadata()) {
     if (edit_key && !edit_key(kv)) continue;

@@ -101,10 +101,10 @@ struct VitBlockWeights {
 
 /// Every tensor the encoder and projector read.
 struct VisionWeights {
-  WeightRef patch_w;    ///< [n_embd, 3, patch, patch]
-  WeightRef patch_b;    ///< [n_embd] (SigLIP; absent in CLIP)
-  WeightRef class_embd; ///< F32 [1, n_embd] (CLIP; absent in SigLIP)
-  WeightRef pos_embd;   ///< F32 [n_pos, n_embd], n_pos = patches (+ 1 with a class token)
+  WeightRef patch_w;     ///< [n_embd, 3, patch, patch]
+  WeightRef patch_b;     ///< [n_embd] (SigLIP; absent in CLIP)
+  WeightRef class_embd;  ///< F32 [1, n_embd] (CLIP; absent in SigLIP)
+  WeightRef pos_embd;    ///< F32 [n_pos, n_embd], n_pos = patches (+ 1 with a class token)
   WeightRef pre_ln_w, pre_ln_b;
   WeightRef post_ln_w, post_ln_b;
   std::vector<VitBlockWeights> blocks;
