@@ -395,6 +395,9 @@ class VisionModelLoader {
           m_.output_width_source_ = core::str_cat("mm.2.weight ", shape_text(w.mm2_w.shape));
         }
         m_.projector_input_width_ = n_in;
+        BRAID_ASSIGN_OR_RETURN(w.image_newline,
+                               tensor("model.image_newline", {m_.output_width_}, Use::F32, false,
+                                      "LLaVA-1.6 row separator of the projector's width"));
         return Status::ok();
       }
       case ProjectorType::Gemma3: {

@@ -11,6 +11,11 @@ core::Result<std::unique_ptr<VisionEncoder>> VisionEncoder::create(
   if (!model) return core::invalid_argument("[vision] VisionEncoder::create: no model");
   // Check the feature layers now rather than at the first image.
   BRAID_TRY(plan_features(*model, options.feature_layers));
+  const core::DType kv = options.attention_kv_type;
+  if (kv != core::DType::F32 && kv != core::DType::F16 && kv != core::DType::Q8_0) {
+    return core::invalid_argument("[vision] attention K/V type ", core::dtype_name(kv),
+                                  ": expected F32, F16 or Q8_0");
+  }
   std::unique_ptr<VisionEncoder> encoder(new VisionEncoder());
   BRAID_ASSIGN_OR_RETURN(encoder->scheduler_,
                          plugins::Scheduler::create(std::move(devices), options.scheduler));
@@ -48,7 +53,7 @@ core::Result<model::EmbeddingChunk> VisionEncoder::encode(const PixelTensor& pix
   BRAID_TRY(model_->output_rows(pixels.height, pixels.width));
   const WeightRef& pos =
       position_embeddings(pixels.height / h.patch_size, pixels.width / h.patch_size);
-  VisionGraphOptions graph_options{options_.feature_layers};
+  VisionGraphOptions graph_options{options_.feature_layers, options_.attention_kv_type};
   BRAID_ASSIGN_OR_RETURN(
       VisionGraph vg, build_vision_graph(*model_, pixels.height, pixels.width, pos, graph_options));
 

@@ -25,7 +25,12 @@ TensorId activation(Graph& g, VitActivation act, TensorId x, std::string name) {
 }
 
 // One pre-LN transformer block over x [n, n_embd].
-TensorId block(Graph& g, const VisionModel& model, int64_t il, TensorId x, int64_t n) {
+TensorId block(Graph& g,
+               const VisionModel& model,
+               const VisionGraphOptions& options,
+               int64_t il,
+               TensorId x,
+               int64_t n) {
   const VisionHparams& h = model.hparams();
   const VitBlockWeights& b = model.weights().blocks[static_cast<size_t>(il)];
   const std::string p = core::str_cat("v.blk.", il, ".");
@@ -39,6 +44,10 @@ TensorId block(Graph& g, const VisionModel& model, int64_t il, TensorId x, int64
   TensorId q = heads(b.q_w, b.q_b, "attn_q");
   TensorId k = heads(b.k_w, b.k_b, "attn_k");
   TensorId v = heads(b.v_w, b.v_b, "attn_v");
+  if (options.attention_kv_type != core::DType::F32) {
+    k = g.cast(k, options.attention_kv_type, p + "attn_k.cast");
+    v = g.cast(v, options.attention_kv_type, p + "attn_v.cast");
+  }
   // Every patch sees every patch: no mask, no positions; scale 1/sqrt(head_dim).
   TensorId att = g.attention(q, k, v, core::AttentionOptions{}, p + "attn");
   att = g.reshape(att, {n, h.n_embd}, p + "attn.merged");
@@ -118,7 +127,7 @@ core::Result<VisionGraph> build_vision_graph(const VisionModel& model,
 
   std::vector<TensorId> hidden{x};
   for (int64_t il = 0; il < plan.n_blocks; ++il) {
-    x = block(g, model, il, x, n_pos);
+    x = block(g, model, options, il, x, n_pos);
     hidden.push_back(x);
   }
   TensorId features = hidden[static_cast<size_t>(plan.layers[0])];

@@ -8,7 +8,8 @@
 // reference was computed with those same rounded values, so this is float32 accuracy. A backend
 // may round activations to F16 where the weights are F16 (the parity tests allow NMSE 1e-5 per
 // op for that); such a backend is held to 1e-4 on an F32 copy of the file, and to NMSE 1e-5 on
-// the file as stored.
+// the file as stored. With K and V cast to F16 (the option that lets the cpu backend run
+// attention) rounding K and V is allowed relative RMS 3e-4 (measured: up to 5.4e-5).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,14 +23,17 @@ namespace {
 
 constexpr double kNmse = 1e-8;          // relative RMS 1e-4
 constexpr double kNmseHalfActs = 1e-5;  // F16 weights on a backend that rounds activations
+constexpr double kNmseHalfKv = 1e-7;    // K and V rounded to F16: relative RMS 3e-4
 
 struct Param {
   std::string backend;
   bool f32_copy;
+  bool half_kv = false;  // K and V cast to F16 before attention (the cpu kernel's input)
 };
 
 std::string param_name(const testing::TestParamInfo<Param>& info) {
-  return info.param.backend + (info.param.f32_copy ? "_f32_weights" : "_as_stored");
+  return info.param.backend + (info.param.f32_copy ? "_f32_weights" : "_as_stored") +
+         (info.param.half_kv ? "_f16_kv" : "");
 }
 
 class VisionGolden : public testing::TestWithParam<Param> {};
@@ -63,6 +67,7 @@ TEST_P(VisionGolden, MatchesTransformers) {
     std::vector<std::string> log;
     vision::VisionEncoderOptions options;
     options.feature_layers = c.feature_layers;
+    if (GetParam().half_kv) options.attention_kv_type = core::DType::F16;
     options.scheduler.log = [&](std::string_view line) { log.emplace_back(line); };
     auto encoder = vision::VisionEncoder::create(*model, devices, options);
     ASSERT_TRUE(encoder.ok()) << encoder.status().to_string();
@@ -76,7 +81,9 @@ TEST_P(VisionGolden, MatchesTransformers) {
     const Diff d = compare(chunk->data, c.expected);
     EXPECT_EQ(d.got_nonfinite, 0);
     const bool half_weights = !GetParam().f32_copy && GetParam().backend != "reference";
-    EXPECT_LE(d.nmse, half_weights ? kNmseHalfActs : kNmse)
+    EXPECT_LE(d.nmse, GetParam().half_kv ? kNmseHalfKv
+                      : half_weights     ? kNmseHalfActs
+                                         : kNmse)
         << "relative RMS " << std::sqrt(d.nmse) << ", max abs " << d.max_abs << " at " << d.worst
         << " (|want| up to " << d.want_max_abs << ")";
     std::printf("[ %s on %s%s ] relative RMS %.3g, max abs %.3g\n", c.name.c_str(),
@@ -92,7 +99,8 @@ INSTANTIATE_TEST_SUITE_P(Backends,
                          VisionGolden,
                          testing::Values(Param{"reference", false},
                                          Param{"cpu", false},
-                                         Param{"cpu", true}),
+                                         Param{"cpu", true},
+                                         Param{"cpu", false, true}),
                          param_name);
 
 }  // namespace

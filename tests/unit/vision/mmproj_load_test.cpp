@@ -216,26 +216,44 @@ TEST(MmprojLoad, BadKeysAreNamed) {
                core::StatusCode::InvalidArgument, {"image_std'[1] is 0"});
 }
 
-TEST(MmprojLoad, AClassTokenOnlyFitsTheMlpProjector) {
-  auto file = core::GgufFile::open(vision_golden_dir() / "siglip_gemma3.gguf");
-  ASSERT_TRUE(file.ok());
+// The golden mmproj `name` with one more F32 tensor of `n` values (all 0.5).
+std::unique_ptr<Loaded> with_extra_tensor(const std::string& name,
+                                          const std::string& tensor,
+                                          int64_t n) {
+  auto file = core::GgufFile::open(vision_golden_dir() / name);
+  EXPECT_TRUE(file.ok());
   core::GgufWriter writer;
   for (const auto& kv : file->metadata()) writer.set(kv.key, kv.value);
   for (const auto& info : file->tensors()) {
-    ASSERT_TRUE(
+    EXPECT_TRUE(
         writer.add_tensor(info.name, info.dtype, info.shape, file->tensor_data(info)).is_ok());
   }
-  std::vector<float> cls(32, 0.0f);
-  ASSERT_TRUE(
-      writer.add_tensor("v.class_embd", core::DType::F32, {32}, std::as_bytes(std::span(cls)))
-          .is_ok());
-  auto bytes = writer.to_bytes();
-  ASSERT_TRUE(bytes.ok());
-  auto parsed = core::GgufFile::parse(*bytes, "gemma3-with-class.gguf");
-  ASSERT_TRUE(parsed.ok());
-  auto model = VisionModel::load(std::move(parsed).value());
-  ASSERT_FALSE(model.ok());
-  EXPECT_NE(model.status().message().find("class token"), std::string::npos);
+  std::vector<float> values(static_cast<size_t>(n), 0.5f);
+  EXPECT_TRUE(
+      writer.add_tensor(tensor, core::DType::F32, {n}, std::as_bytes(std::span(values))).is_ok());
+  auto out = std::make_unique<Loaded>();
+  out->bytes = std::move(writer.to_bytes()).value();
+  auto parsed = core::GgufFile::parse(out->bytes, name);
+  EXPECT_TRUE(parsed.ok());
+  out->model = VisionModel::load(std::move(parsed).value());
+  return out;
+}
+
+TEST(MmprojLoad, AClassTokenOnlyFitsTheMlpProjector) {
+  expect_error(with_extra_tensor("siglip_gemma3.gguf", "v.class_embd", 32),
+               core::StatusCode::InvalidArgument, {"class token"});
+}
+
+TEST(MmprojLoad, Llava16ImageNewlineIsKept) {
+  auto l = with_extra_tensor("clip_llava.gguf", "model.image_newline", 48);
+  ASSERT_TRUE(l->model.ok()) << l->model.status().to_string();
+  const auto& newline = (*l->model)->weights().image_newline;
+  ASSERT_TRUE(newline.present());
+  EXPECT_EQ(newline.shape, (core::Shape{48}));
+  EXPECT_EQ(reinterpret_cast<const float*>(newline.data.data())[47], 0.5f);
+  expect_error(with_extra_tensor("clip_llava.gguf", "model.image_newline", 32),
+               core::StatusCode::InvalidArgument,
+               {"'model.image_newline' has shape [32], expected [48]"});
 }
 
 TEST(MmprojLoad, SwappedAndCorrectFfnNamesGiveTheSameEncoder) {

@@ -112,6 +112,9 @@ struct VisionWeights {
   WeightRef soft_emb_norm;               ///< gemma3, F32 [n_embd], already 1 + w as stored
   WeightRef input_projection;            ///< gemma3, [text, n_embd] (transposed from the file)
   WeightRef fc;                          ///< idefics3, [text, n_embd * scale_factor^2]
+  /// LLaVA-1.6: model.image_newline, F32 [text width], the row the prompt puts after each row of
+  /// tile features (absent in LLaVA-1.5 files). Not part of the graph.
+  WeightRef image_newline;
 };
 
 /// A loaded mmproj's vision encoder and projector. Immutable after load, so one instance can be

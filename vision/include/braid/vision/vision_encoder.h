@@ -32,6 +32,8 @@ struct VisionEncoderOptions {
   /// Hidden states the projector reads, overriding the file (see vision_graph.h); empty: the
   /// file's choice or the projector's default.
   std::vector<int32_t> feature_layers;
+  /// See VisionGraphOptions::attention_kv_type (F16 lets the cpu backend run attention).
+  core::DType attention_kv_type = core::DType::F32;
   /// Passed to the scheduler (debug log, per-device vetoes).
   plugins::SchedulerOptions scheduler;
 };

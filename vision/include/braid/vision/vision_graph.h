@@ -35,6 +35,10 @@ struct VisionGraphOptions {
   /// Hidden-state indices to feed the projector, overriding the file's; empty: the default
   /// above. Their count times n_embd must be the projector's input width.
   std::vector<int32_t> feature_layers;
+  /// Type K and V are cast to before attention: F32 (default, exact) or F16, which lets a
+  /// backend whose attention kernel reads half-precision keys and values (the cpu backend's)
+  /// run it, at the cost of rounding them (relative error ~1e-3 in the output).
+  core::DType attention_kv_type = core::DType::F32;
 };
 
 /// Which blocks run and which hidden states the projector reads.
