@@ -83,9 +83,11 @@ void BM_Encode(benchmark::State& state, std::string shape_name, int64_t text_wid
 
 BENCHMARK_CAPTURE(BM_Encode, clip_vit_l14_336_llava15, "clip-vit-l-14-336", 4096)
     ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
     ->Iterations(2);
 BENCHMARK_CAPTURE(BM_Encode, siglip_so400m_896_gemma3_4b, "siglip-so400m-896", 2560)
     ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
     ->Iterations(1);
 
 }  // namespace
