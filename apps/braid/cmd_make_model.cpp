@@ -8,6 +8,7 @@
 #include "braid/core/quant.h"
 #include "braid/core/synthetic_model.h"
 #include "commands.h"
+#include "make_model_audio.h"
 #include "model_summary.h"
 
 namespace braid::app {
@@ -24,6 +25,7 @@ void print_usage(std::FILE* out) {
                "\n"
                "  ARCH         one of:");
   for (const auto& shape : core::known_text_shapes()) std::fprintf(out, " %s", shape.name.c_str());
+  print_audio_archs(out);
   std::fprintf(out,
                "\n"
                "  -o, --output the file to write (refused if it exists, unless --force)\n"
@@ -54,6 +56,7 @@ int run_make_model(const std::vector<std::string>& args) {
     print_usage(stderr);
     return 2;
   }
+  if (is_audio_arch(parsed->positionals()[0])) return make_audio_mmproj(*parsed);
   auto shape = core::find_text_shape(parsed->positionals()[0]);
   if (!shape.ok()) {
     std::fprintf(stderr, "braid make-model: %s\n", shape.status().message().c_str());
