@@ -140,6 +140,21 @@ TEST(AudioMmproj, WholeFileWriterRoundTripsThroughDisk) {
                    .is_ok());
 }
 
+TEST(AudioMmproj, QuantizedWeightsRunCloseToF32) {
+  // Q8_0 matrices, the SwiGLU halves of mm.a.mlp.1 included (split by whole block rows).
+  const auto shape = tiny_audio_variant(*find_audio_shape("whisper-large-v3"));
+  auto bytes_of = [&](DType type) {
+    GgufWriter writer;
+    EXPECT_TRUE(add_synthetic_audio_encoder(writer, shape, {.weight_type = type}).is_ok());
+    return std::move(writer.to_bytes().value());
+  };
+  const auto f32 = encode_on_reference(bytes_of(DType::F32), 160);
+  const auto q8 = encode_on_reference(bytes_of(DType::Q8_0), 160);
+  ASSERT_EQ(f32.size(), 10u * 256u);
+  EXPECT_LT(test::relative_max_error(q8, f32), 0.05);
+  EXPECT_GT(test::relative_max_error(q8, f32), 0.0);  // it did read the quantized weights
+}
+
 TEST(AudioMmproj, VisionAndAudioFileLoadsItsAudioPart) {
   GgufWriter writer;
   writer.set("clip.has_vision_encoder", GgufValue{true});
