@@ -11,6 +11,7 @@
 #include "braid/core/synthetic_model.h"
 #include "braid/vision/synthetic_mmproj.h"
 #include "commands.h"
+#include "make_model_audio.h"
 #include "model_summary.h"
 
 namespace braid::app {
@@ -33,6 +34,7 @@ void print_usage(std::FILE* out) {
   for (const auto& shape : vision::known_vision_shapes()) {
     std::fprintf(out, "               %-20s %s\n", shape.name.c_str(), shape.description.c_str());
   }
+  print_audio_archs(out);
   std::fprintf(out,
                "  -o, --output the file to write (refused if it exists, unless --force)\n"
                "  --type       weight type: F32, F16 (default), BF16, Q8_0, Q4_0, Q4_1, Q5_0,\n"
@@ -101,6 +103,7 @@ int run_make_model(const std::vector<std::string>& args) {
     return 2;
   }
   const std::string arch = parsed->positionals()[0];
+  if (is_audio_arch(arch)) return make_audio_mmproj(*parsed);
   auto vision_shape = vision::find_vision_shape(arch);
   auto shape = core::find_text_shape(arch);
   if (!shape.ok() && !vision_shape.ok()) {
