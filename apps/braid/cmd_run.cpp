@@ -110,6 +110,11 @@ int run_run(const std::vector<std::string>& args) {
   if (!model.ok()) return fail(model.status());
   auto tokenizer = text::load_tokenizer(options->model);
   if (!tokenizer.ok()) return fail(tokenizer.status());
+  if ((*model)->weight_bytes() > (uint64_t{1} << 30)) {
+    // Mapping is instant; preparing the weights for the device (packing) is what takes time.
+    std::fprintf(stderr, "preparing %.1f GiB of weights…\n",
+                 static_cast<double>((*model)->weight_bytes()) / (1 << 30));
+  }
   auto decoder = model::Decoder::create(*model, chain->devices(), options->decoder);
   if (!decoder.ok()) return fail(decoder.status());
   model::Decoder& d = **decoder;
@@ -138,13 +143,18 @@ int run_run(const std::vector<std::string>& args) {
                  static_cast<long long>((*model)->config().n_ctx_train));
     return 1;
   }
+  // Ctrl-C from here on stops generation cleanly (checked between tokens, and once the prompt
+  // has been evaluated).
   g_interrupted.store(false);
   auto previous = std::signal(SIGINT, on_sigint);
 
   const auto prefill_start = std::chrono::steady_clock::now();
   const model::PromptChunk chunk = model::TokenChunk{*ids};
   auto logits = d.eval(std::span(&chunk, 1));
-  if (!logits.ok()) return fail(logits.status());
+  if (!logits.ok()) {
+    std::signal(SIGINT, previous);
+    return fail(logits.status());
+  }
   const double prefill_ms = ms_since(prefill_start);
 
   // ---- generate ------------------------------------------------------------------------------

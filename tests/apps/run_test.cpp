@@ -82,6 +82,22 @@ TEST(RunCommand, BadInputGivesAMessage) {
   EXPECT_NE(r.err.find("/nonexistent/model.gguf"), std::string::npos) << r.err;
 }
 
+TEST(RunCommand, RandomWeightModelsFromMakeModelRun) {
+  const auto dir = scratch_dir();
+  for (const char* arch : {"llama-3.2-1b", "qwen2.5-0.5b"}) {
+    SCOPED_TRACE(arch);
+    const auto path = (dir / (std::string(arch) + ".gguf")).string();
+    auto r = run_braid({"make-model", arch, "--tiny", "--type", "Q8_0", "-o", path});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_braid({"run", "-m", path, "-p", "hello world", "-n", "6", "--ignore-eos", "--json",
+                   "-c", "64", "--backend", "reference"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["tokens"].size(), 6u);
+    EXPECT_EQ(j["stop"], "length");
+  }
+}
+
 TEST(PerplexityCommand, PrintsRunningValuesLikeLlamaCpp) {
   BRAID_SHARED_FILE_OR_SKIP(model, kStories);
   const auto text = shared_data_dir() / "tinyllama-stories260K/expected_greedy_200steps.txt";

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "braid/core/synthetic_model.h"
+#include "braid/model/kv_snapshot_file.h"
 #include "decoder_test_support.h"
 #include "test_paths.h"
 #include "tiny_model.h"
@@ -179,6 +180,18 @@ TEST_P(DecoderTest, SnapshotRestoresTheSequence) {
   for (size_t i = 0; i < after.size(); ++i) EXPECT_LT(rel_diff(fresh[i], after[i]), 1e-5);
   auto f32 = open(path, {.n_ctx = 64, .kv_type = KvType::F32});
   EXPECT_FALSE(f32->load_state(*snapshot).is_ok());
+
+  // Through a file, and refused for another model.
+  const std::string fingerprint = model_fingerprint(d->model());
+  ASSERT_TRUE(write_kv_snapshot(dir_ / "s.kv", *snapshot, fingerprint).is_ok());
+  auto back = read_kv_snapshot(dir_ / "s.kv", fingerprint);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->data, snapshot->data);
+  EXPECT_EQ(back->n_past, snapshot->n_past);
+  EXPECT_FALSE(read_kv_snapshot(dir_ / "s.kv", fingerprint + "x").ok());
+  std::filesystem::resize_file(dir_ / "s.kv", std::filesystem::file_size(dir_ / "s.kv") - 1);
+  EXPECT_EQ(read_kv_snapshot(dir_ / "s.kv", fingerprint).status().code(),
+            core::StatusCode::DataLoss);
 }
 
 TEST_P(DecoderTest, EmbeddingChunksEqualTheirTokens) {
