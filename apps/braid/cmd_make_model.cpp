@@ -28,7 +28,8 @@ void print_usage(std::FILE* out) {
                "\n"
                "  -o, --output the file to write (refused if it exists, unless --force)\n"
                "  --type       weight type: F32, F16 (default), BF16, Q8_0, Q4_0, Q4_1, Q5_0,\n"
-               "               Q5_1, Q4_K, Q5_K, Q6_K\n"
+               "               Q5_1, Q4_K, Q5_K, Q6_K (every weight), or a mix as `braid\n"
+               "               quantize` makes it: Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M\n"
                "  --tiny       a 2-layer, 256-wide model of the same structure (for tests)\n"
                "  --seed       random seed (default 42)\n");
 }
@@ -62,6 +63,10 @@ int run_make_model(const std::vector<std::string>& args) {
   core::SyntheticOptions options;
   if (auto type = parsed->value("--type")) {
     auto dtype = core::dtype_from_name(*type);
+    if (auto recipe = core::find_quant_recipe(*type); recipe && !dtype) {
+      options.recipe = recipe;  // a mix such as Q4_K_M, typed as `braid quantize` would
+      dtype = recipe->base;
+    }
     if (!dtype || !core::is_convertible(*dtype)) {
       std::fprintf(stderr, "braid make-model: unknown or unsupported weight type '%s'\n",
                    type->c_str());
@@ -95,7 +100,8 @@ int run_make_model(const std::vector<std::string>& args) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("wrote %s: %s, %s weights (random), %s, %.1f s\n", output.c_str(), model.name.c_str(),
-              std::string(core::dtype_name(options.weight_type)).c_str(),
+              options.recipe ? std::string(options.recipe->name).c_str()
+                             : std::string(core::dtype_name(options.weight_type)).c_str(),
               human_bytes(std::filesystem::file_size(output, ec)).c_str(), seconds);
   return 0;
 }

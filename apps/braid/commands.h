@@ -18,6 +18,8 @@ const std::vector<Command>& commands();
 int run_backends(const std::vector<std::string>& args);
 int run_info(const std::vector<std::string>& args);
 int run_make_model(const std::vector<std::string>& args);
+int run_quantize(const std::vector<std::string>& args);
+int run_convert(const std::vector<std::string>& args);
 int run_tokenize(const std::vector<std::string>& args);
 int run_template(const std::vector<std::string>& args);
 
