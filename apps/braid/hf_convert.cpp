@@ -399,6 +399,11 @@ core::Result<ConvertReport> convert_hf_folder(const std::filesystem::path& dir,
   writer.set("general.quantization_version", GgufValue{uint32_t{2}});
 
   BRAID_ASSIGN_OR_RETURN(text::Vocab vocab, vocab_for_folder(folder, a, h.n_vocab, &report.notes));
+  if (vocab.model == text::VocabModel::Spm) {
+    // The converter names SentencePiece vocabularies' pre-tokenizer "default".
+    writer.set("tokenizer.ggml.model", GgufValue{std::string("llama")});
+    writer.set("tokenizer.ggml.pre", GgufValue{std::string("default")});
+  }
   text::add_vocab_to_gguf(writer, vocab);
   BRAID_ASSIGN_OR_RETURN(auto templates, chat_templates_for_folder(folder));
   std::vector<std::string> named;

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "braid/text/vocab_import.h"
 #include "hf_convert.h"
@@ -178,7 +179,26 @@ core::Result<text::Vocab> vocab_for_folder(const core::HfFolder& folder,
     return core::not_found(where,
                            "no tokenizer.model or tokenizer.json: the GGUF needs a tokenizer");
   }
-  // The converter sizes the vocabulary by config.json, padding with unused tokens.
+  // The converter sizes the vocabulary by config.json: extra pieces are dropped (with a warning),
+  // missing ones padded with unused tokens.
+  if (vocab_size > 0 && static_cast<int64_t>(vocab.tokens.size()) > vocab_size) {
+    notes->push_back(core::str_cat("the tokenizer has ", vocab.tokens.size(),
+                                   " tokens but config.json's vocab_size is ", vocab_size,
+                                   "; the tokens past it are dropped (as llama.cpp's converter "
+                                   "does)"));
+    const auto n = static_cast<size_t>(vocab_size);
+    vocab.tokens.resize(n);
+    if (!vocab.scores.empty()) vocab.scores.resize(n);
+    if (!vocab.types.empty()) vocab.types.resize(n);
+    // Merges that make a dropped token cannot be kept either.
+    if (!vocab.merges.empty()) {
+      std::set<std::string> kept(vocab.tokens.begin(), vocab.tokens.end());
+      std::erase_if(vocab.merges, [&](const std::string& m) {
+        const size_t space = m.find(' ');
+        return space == std::string::npos || !kept.count(m.substr(0, space) + m.substr(space + 1));
+      });
+    }
+  }
   if (vocab_size > 0 && static_cast<int64_t>(vocab.tokens.size()) < vocab_size) {
     for (int64_t id = static_cast<int64_t>(vocab.tokens.size()); id < vocab_size; ++id) {
       vocab.tokens.push_back(core::str_cat("[PAD", id, "]"));

@@ -10,6 +10,11 @@ and chat templates, GGUFWriter/GGUFReader for the metadata):
                                      Llama 3.1 rope scaling, byte-level BPE tokenizer.json with a
                                      BOS post-processor, chat template
   tests/golden/convert/tiny-qwen2/   Qwen2ForCausalLM, F16 weights, one file, tied embeddings
+  tests/golden/convert/tiny-mistral/ MistralForCausalLM, F16 weights, head_dim (32) that is not
+                                     hidden/heads (16), vocab_size 320; NO tokenizer file here:
+                                     the test copies ../shared/data/llama2-tokenizer/
+                                     tokenizer.model (SentencePiece, 32000 pieces) beside it, so
+                                     the converter's SentencePiece path (truncated to 320) is run
   tests/golden/convert/expected.json per folder and output type (F16, F32, BF16, Q8_0): every
                                      tensor's GGUF name, type, shape (outermost first) and FNV-1a
                                      64 checksum of its bytes, in file order; for F16 also every
@@ -18,7 +23,7 @@ and chat templates, GGUFWriter/GGUFReader for the metadata):
 Run from the repository root:
     /work/pyenv/bin/python tests/scripts/make_convert_goldens.py
 Made with: transformers 5.23.0, tokenizers 0.23.3, torch 2.15.0 (CPU), numpy 2.4.6,
-safetensors 0.8.0, gguf 0.19.0. The folders are written deterministically (fixed seeds).
+safetensors 0.8.0, gguf 0.19.0, sentencepiece 0.2.3. The folders are written deterministically (fixed seeds).
 
 What is llama.cpp's and what is braid's choice:
 - Tensor layout (names, Q/K row permutation with n_head / n_head_kv, order: rope_freqs, then
@@ -46,11 +51,13 @@ import numpy as np
 import torch
 from safetensors.torch import load_file
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-from transformers import (AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast,
-                          Qwen2Config, Qwen2ForCausalLM)
+from transformers import (AutoTokenizer, LlamaConfig, LlamaForCausalLM, MistralConfig,
+                          MistralForCausalLM, PreTrainedTokenizerFast, Qwen2Config,
+                          Qwen2ForCausalLM)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "golden" / "convert"
+SPM_MODEL = ROOT.parent / "shared" / "data" / "llama2-tokenizer" / "tokenizer.model"
 
 LLAMA3_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
                 r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
@@ -151,6 +158,24 @@ def make_qwen2(folder: Path) -> None:
     model.save_pretrained(folder)
 
 
+def make_mistral(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    config = MistralConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
+        head_dim=32, intermediate_size=64, vocab_size=320, max_position_embeddings=32768,
+        rms_norm_eps=1e-5, sliding_window=None, bos_token_id=1, eos_token_id=2,
+        rope_parameters={"rope_type": "default", "rope_theta": 1e6})
+    torch.manual_seed(0)
+    model = MistralForCausalLM(config)
+    randomize(model, 3)
+    model = model.to(torch.float16)
+    model.save_pretrained(folder)
+    (folder / "tokenizer_config.json").write_text(json.dumps({
+        "add_bos_token": True, "add_eos_token": False, "bos_token": "<s>", "eos_token": "</s>",
+        "unk_token": "<unk>", "chat_template": "{% for m in messages %}[INST] {{ m['content'] }} "
+                                               "[/INST]{% endfor %}"}, indent=1) + "\n")
+
+
 # ---- the converter's layout, re-implemented ----------------------------------------------------
 
 def permute(w: np.ndarray, n_head: int, n_head_kv: int | None) -> np.ndarray:
@@ -232,6 +257,39 @@ def converted_tensors(folder: Path, arch: gguf.MODEL_ARCH, outtype: str):
     return out
 
 
+def set_vocab_sentencepiece(writer: gguf.GGUFWriter, folder: Path, spm: Path, hp: dict) -> None:
+    # TextModel._create_vocab_sentencepiece + _set_vocab_sentencepiece.
+    from sentencepiece import SentencePieceProcessor
+    sp = SentencePieceProcessor()
+    sp.LoadFromFile(str(spm))
+    vocab_size = hp.get("vocab_size") or sp.vocab_size()
+    tokens = [f"[PAD{i}]".encode() for i in range(vocab_size)]
+    scores = [-10000.0] * vocab_size
+    types = [gguf.TokenType.UNUSED] * vocab_size
+    for i in range(sp.vocab_size()):
+        if i >= vocab_size:
+            break
+        t = gguf.TokenType.NORMAL
+        if sp.IsUnknown(i):
+            t = gguf.TokenType.UNKNOWN
+        elif sp.IsControl(i):
+            t = gguf.TokenType.CONTROL
+        elif sp.IsUnused(i):
+            t = gguf.TokenType.UNUSED
+        elif sp.IsByte(i):
+            t = gguf.TokenType.BYTE
+        tokens[i] = sp.IdToPiece(i).encode("utf-8")
+        scores[i] = sp.GetScore(i)
+        types[i] = t
+    writer.add_tokenizer_model("llama")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(tokens)
+    writer.add_token_scores(scores)
+    writer.add_token_types(types)
+    # SpecialVocab reads tokenizer_config.json from the folder and the ids from config.json.
+    gguf.SpecialVocab(folder, n_vocab=len(tokens)).add_to_gguf(writer, quiet=True)
+
+
 def set_vocab(writer: gguf.GGUFWriter, folder: Path, hp: dict, pre: str) -> None:
     # TextModel.get_vocab_base + _set_vocab_gpt2, with braid's documented pre-tokenizer choice.
     tokenizer = AutoTokenizer.from_pretrained(folder)
@@ -298,7 +356,10 @@ def reference(folder: Path, arch: gguf.MODEL_ARCH, outtype: str, with_metadata: 
             w.add_rope_dimension_count(hp.get("head_dim") or
                                        hp["hidden_size"] // hp["num_attention_heads"])
         w.add_quantization_version(gguf.GGML_QUANT_VERSION)
-        set_vocab(w, folder, hp, "qwen2" if arch == gguf.MODEL_ARCH.QWEN2 else "llama-bpe")
+        if folder.name == "tiny-mistral":
+            set_vocab_sentencepiece(w, folder, SPM_MODEL, hp)
+        else:
+            set_vocab(w, folder, hp, "qwen2" if arch == gguf.MODEL_ARCH.QWEN2 else "llama-bpe")
         for n, arr, q in tensors:
             w.add_tensor(n, arr, raw_dtype=q)
         w.write_header_to_file()
@@ -330,11 +391,14 @@ def main() -> None:
     OUT.mkdir(parents=True)
     make_llama(OUT / "tiny-llama")
     make_qwen2(OUT / "tiny-qwen2")
+    make_mistral(OUT / "tiny-mistral")
     expected = {
         "tiny-llama": {t: reference(OUT / "tiny-llama", gguf.MODEL_ARCH.LLAMA, t, t == "F16")
                        for t in ("F16", "F32", "BF16", "Q8_0")},
         "tiny-qwen2": {t: reference(OUT / "tiny-qwen2", gguf.MODEL_ARCH.QWEN2, t, t == "F16")
                        for t in ("F16", "Q8_0")},
+        "tiny-mistral": {t: reference(OUT / "tiny-mistral", gguf.MODEL_ARCH.LLAMA, t, t == "F16")
+                         for t in ("F16",)},
     }
     (OUT / "expected.json").write_text(json.dumps(expected, indent=1, ensure_ascii=False) + "\n")
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
