@@ -293,6 +293,9 @@ std::vector<TensorPlan> plan_quantization(const std::vector<TensorDesc>& tensors
     plan.from = t.dtype;
     plan.to = t.dtype;
     if (!allows_quantization(t)) continue;
+    // Encoders (mmproj) quantize their 2-D matrices only; convolution kernels (3-D and 4-D)
+    // keep their type, as llama.cpp's clip quantizer did.
+    if (facts.architecture == "clip" && t.shape.size() != 2) continue;
     DType type = recipe.base;
     if (mixes) type = mix_type(state, t, category_of(t.name));
     if (quantized_base) {

@@ -180,6 +180,7 @@ TEST(QuantRecipe, MmprojKeepsEmbeddingsAndNormsAndUsesTheBaseType) {
       {"v.blk.0.ln1.weight", DType::F32, {1024}},
       {"v.blk.0.attn_v.weight", DType::F16, {1024, 1024}},
       {"mm.0.weight", DType::F16, {4096, 1024}},
+      {"a.conv1d.1.weight", DType::F16, {1280, 128, 3}},
   };
   const auto plans = plan_quantization(descs, facts, *find_quant_recipe("Q4_K_M"));
   EXPECT_EQ(plans[0].to, DType::F16);
@@ -188,6 +189,7 @@ TEST(QuantRecipe, MmprojKeepsEmbeddingsAndNormsAndUsesTheBaseType) {
   EXPECT_EQ(plans[3].to, DType::F32);
   EXPECT_EQ(plans[4].to, DType::Q4_K);  // no Q6_K bump in an encoder
   EXPECT_EQ(plans[5].to, DType::Q4_K);
+  EXPECT_EQ(plans[6].to, DType::F16);  // a convolution kernel
 }
 
 TEST(QuantRecipe, NamesAndAliases) {

@@ -75,7 +75,8 @@ struct PlanOptions {
 ///   llama.cpp's extra bumps;
 /// - a row length that is not a multiple of the chosen type's block falls back: Q4_K → Q5_0,
 ///   Q5_K → Q5_1, Q6_K → Q8_0, then F16 (llama.cpp refuses the legacy types; braid uses F16).
-/// mmproj files (architecture "clip") get the base type for every quantizable weight.
+/// mmproj files (architecture "clip") get the base type for every quantizable 2-D weight; their
+/// convolution kernels, patch and position embeddings and norms keep their type.
 /// Tensors are visited in llama.cpp's order (layer number, then name), which the counters of
 /// the mix rules depend on; the result is in the input order.
 std::vector<TensorPlan> plan_quantization(const std::vector<TensorDesc>& tensors,
