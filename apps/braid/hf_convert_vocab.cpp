@@ -1,6 +1,7 @@
 // The tokenizer half of `braid convert`: which vocabulary file, which pre-tokenizer, and the
 // special tokens, following llama.cpp's convert_hf_to_gguf.py and gguf-py's SpecialVocab.
 #include <cctype>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -138,6 +139,59 @@ Specials find_specials(const core::HfFolder& folder, const json* tokenizer, int6
   return s;
 }
 
+// The converter's SentencePiece extras: added_tokens.json ({piece: id}, user-defined) and
+// tokenizer_config.json's added_tokens_decoder ({id: {content, special}}: control when special
+// or special-looking, else user-defined with SentencePiece's U+2581 turned back into spaces),
+// each with score -1000. Ids past the vocabulary are skipped, as the converter skips them.
+core::Status apply_spm_added_tokens(const core::HfFolder& folder, text::Vocab& vocab) {
+  const auto n = static_cast<int64_t>(vocab.tokens.size());
+  auto set = [&](int64_t id, std::string piece, text::TokenType type) {
+    const auto i = static_cast<size_t>(id);
+    vocab.tokens[i] = std::move(piece);
+    if (!vocab.scores.empty()) vocab.scores[i] = -1000.0f;
+    if (!vocab.types.empty()) vocab.types[i] = type;
+  };
+  const auto added_file = folder.dir() / "added_tokens.json";
+  if (std::filesystem::is_regular_file(added_file)) {
+    BRAID_ASSIGN_OR_RETURN(json added, read_json(added_file));
+    if (!added.is_object()) {
+      return core::data_loss("[convert] ", added_file.string(), ": not a JSON object");
+    }
+    for (const auto& [piece, id] : added.items()) {
+      if (!id.is_number_integer() || id.get<int64_t>() < 0) {
+        return core::data_loss("[convert] ", added_file.string(), ": '", piece,
+                               "' has no valid id");
+      }
+      if (id.get<int64_t>() < n) set(id.get<int64_t>(), piece, text::TokenType::UserDefined);
+    }
+  }
+  if (!folder.side_files().tokenizer_config) return core::Status::ok();
+  BRAID_ASSIGN_OR_RETURN(json config, read_json(*folder.side_files().tokenizer_config));
+  if (!config.is_object() || !config.contains("added_tokens_decoder") ||
+      !config["added_tokens_decoder"].is_object()) {
+    return core::Status::ok();
+  }
+  for (const auto& [key, data] : config["added_tokens_decoder"].items()) {
+    char* end = nullptr;
+    const long long id = std::strtoll(key.c_str(), &end, 10);
+    if (key.empty() || *end != '\0' || id < 0 || !data.is_object() || !data.contains("content") ||
+        !data["content"].is_string()) {
+      return core::data_loss("[convert] ", folder.side_files().tokenizer_config->string(),
+                             ": added_tokens_decoder entry '", key, "' is malformed");
+    }
+    if (id >= n) continue;
+    std::string content = data["content"].get<std::string>();
+    const bool special = data.value("special", false) || looks_special(content);
+    if (!special) {
+      for (size_t at; (at = content.find("\xe2\x96\x81")) != std::string::npos;) {
+        content.replace(at, 3, " ");
+      }
+    }
+    set(id, std::move(content), special ? text::TokenType::Control : text::TokenType::UserDefined);
+  }
+  return core::Status::ok();
+}
+
 }  // namespace
 
 core::Result<text::Vocab> vocab_for_folder(const core::HfFolder& folder,
@@ -206,6 +260,7 @@ core::Result<text::Vocab> vocab_for_folder(const core::HfFolder& folder,
       vocab.types.push_back(text::TokenType::Unused);
     }
   }
+  if (vocab.model == text::VocabModel::Spm) BRAID_TRY(apply_spm_added_tokens(folder, vocab));
   const int64_t n_vocab_limit =
       vocab.model == text::VocabModel::Spm ? static_cast<int64_t>(vocab.tokens.size()) : 0;
   const Specials specials = find_specials(folder, tokenizer ? &*tokenizer : nullptr, n_vocab_limit);

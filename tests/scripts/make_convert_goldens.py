@@ -173,7 +173,15 @@ def make_mistral(folder: Path) -> None:
     (folder / "tokenizer_config.json").write_text(json.dumps({
         "add_bos_token": True, "add_eos_token": False, "bos_token": "<s>", "eos_token": "</s>",
         "unk_token": "<unk>", "chat_template": "{% for m in messages %}[INST] {{ m['content'] }} "
-                                               "[/INST]{% endfor %}"}, indent=1) + "\n")
+                                               "[/INST]{% endfor %}",
+        # As Llama 2 / Mistral folders have it: the converter re-types these pieces.
+        "added_tokens_decoder": {
+            "0": {"content": "<unk>", "special": True},
+            "1": {"content": "<s>", "special": True},
+            "2": {"content": "</s>", "special": True},
+            "300": {"content": "\u2581tool\u2581call", "special": False},
+            "301": {"content": "<|tool|>", "special": False},
+        }}, indent=1) + "\n")
 
 
 # ---- the converter's layout, re-implemented ----------------------------------------------------
@@ -281,6 +289,18 @@ def set_vocab_sentencepiece(writer: gguf.GGUFWriter, folder: Path, spm: Path, hp
         tokens[i] = sp.IdToPiece(i).encode("utf-8")
         scores[i] = sp.GetScore(i)
         types[i] = t
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    for key, data in config.get("added_tokens_decoder", {}).items():
+        token_id, token = int(key), data["content"]
+        if token_id >= vocab_size:
+            continue
+        if data.get("special") or (token.startswith("<|") and token.endswith("|>")):
+            types[token_id] = gguf.TokenType.CONTROL
+        else:
+            token = token.replace(b"\xe2\x96\x81".decode("utf-8"), " ")
+            types[token_id] = gguf.TokenType.USER_DEFINED
+        scores[token_id] = -1000.0
+        tokens[token_id] = token.encode("utf-8")
     writer.add_tokenizer_model("llama")
     writer.add_tokenizer_pre("default")
     writer.add_token_list(tokens)
