@@ -374,27 +374,42 @@ core::Result<ConvertReport> convert_hf_folder(const std::filesystem::path& dir,
     writer.set(a + ".attention.key_length", u32(*h.head_dim));
     writer.set(a + ".attention.value_length", u32(*h.head_dim));
   }
+  // Rope scaling as TextModel.set_gguf_parameters writes it (Llama 3's is the rope_freqs tensor).
+  const bool has_factor = h.rope.is_object() && h.rope.contains("factor");
+  auto f32 = [](double v) { return GgufValue{static_cast<float>(v)}; };
+  if (rtype == "linear" && has_factor) {
+    writer.set(a + ".rope.scaling.type", GgufValue{std::string("linear")});
+    writer.set(a + ".rope.scaling.factor", f32(rope_number(h, "factor", 1.0)));
+  } else if (rtype == "yarn" && has_factor) {
+    writer.set(a + ".rope.scaling.type", GgufValue{std::string("yarn")});
+    writer.set(a + ".rope.scaling.factor", f32(rope_number(h, "factor", 1.0)));
+    writer.set(a + ".rope.scaling.original_context_length",
+               u32(static_cast<int64_t>(rope_number(h, "original_max_position_embeddings",
+                                                    static_cast<double>(h.n_ctx)))));
+    const std::pair<const char*, const char*> optional[] = {
+        {"extrapolation_factor", "yarn_ext_factor"},
+        {"attention_factor", "yarn_attn_factor"},
+        {"beta_fast", "yarn_beta_fast"},
+        {"beta_slow", "yarn_beta_slow"},
+    };
+    for (const auto& [from, to] : optional) {
+      std::string source = from;
+      if (source == "attention_factor" && !h.rope.contains(source)) source = "attn_factor";
+      if (h.rope.contains(source) && h.rope[source].is_number()) {
+        writer.set(a + ".rope.scaling." + to, f32(h.rope[source].get<double>()));
+      }
+    }
+  } else if (rtype == "longrope" || rtype == "su") {
+    writer.set(a + ".rope.scaling.type", GgufValue{std::string("longrope")});
+  } else if (!rtype.empty() && rtype != "default" && rtype != "llama3") {
+    report.notes.push_back(core::str_cat("rope scaling '", rtype,
+                                         "' is not carried over (llama.cpp's converter does not "
+                                         "know it either)"));
+  }
   writer.set("general.file_type", GgufValue{options.recipe.file_type});
-  if (a == "llama") {
+  if (a == "llama") {  // LlamaModel.set_gguf_parameters
     writer.set(a + ".vocab_size", u32(h.n_vocab));
     writer.set(a + ".rope.dimension_count", u32(h.head_dim.value_or(h.n_embd / h.n_head)));
-    if (rtype == "linear" && h.rope.contains("factor")) {
-      writer.set(a + ".rope.scaling.type", GgufValue{std::string("linear")});
-      writer.set(a + ".rope.scaling.factor",
-                 GgufValue{static_cast<float>(rope_number(h, "factor", 1.0))});
-    }
-  } else if (a == "qwen2" && rtype == "yarn") {
-    writer.set(a + ".rope.scaling.type", GgufValue{std::string("yarn")});
-    writer.set(a + ".rope.scaling.factor",
-               GgufValue{static_cast<float>(rope_number(h, "factor", 1.0))});
-    writer.set(a + ".rope.scaling.original_context_length",
-               u32(static_cast<int64_t>(rope_number(h, "original_max_position_embeddings", 0))));
-  }
-  if (!rtype.empty() && rtype != "default" && rtype != "llama3" && rtype != "linear" &&
-      !(a == "qwen2" && rtype == "yarn")) {
-    report.notes.push_back(core::str_cat("rope scaling '", rtype,
-                                         "' is not carried over (as llama.cpp's converter does "
-                                         "not for this architecture)"));
   }
   writer.set("general.quantization_version", GgufValue{uint32_t{2}});
 

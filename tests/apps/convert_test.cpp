@@ -167,6 +167,46 @@ TEST(ConvertCli, QuantizedMixesUseTheQuantizeRules) {
   EXPECT_NE(r.err.find("note:"), std::string::npos) << r.err;
 }
 
+TEST(ConvertCli, RopeScalingKeys) {
+  // TextModel.set_gguf_parameters: yarn gives type, factor, original context and the optional
+  // yarn_* keys; linear gives type and factor; Llama 3's is the rope_freqs tensor, no keys.
+  const auto dir = scratch_dir();
+  const auto folder = dir / "yarn";
+  copy_folder(golden_dir() / "convert" / "tiny-qwen2", folder);
+  auto set_rope = [&](const json& rope) {
+    std::ifstream in(folder / "config.json");
+    json config = json::parse(in);
+    config["rope_parameters"] = rope;
+    std::ofstream(folder / "config.json") << config.dump(1);
+  };
+  set_rope({{"rope_type", "yarn"},
+            {"rope_theta", 1e6},
+            {"factor", 4.0},
+            {"original_max_position_embeddings", 1024},
+            {"beta_fast", 32.0},
+            {"attention_factor", 1.5}});
+  auto r = run_braid({"convert", folder.string(), "-o", (dir / "y.gguf").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto y = core::GgufFile::open(dir / "y.gguf");
+  ASSERT_TRUE(y.ok());
+  EXPECT_EQ(*y->get<std::string>("qwen2.rope.scaling.type"), "yarn");
+  EXPECT_EQ(*y->get<float>("qwen2.rope.scaling.factor"), 4.0f);
+  EXPECT_EQ(*y->get<uint32_t>("qwen2.rope.scaling.original_context_length"), 1024u);
+  EXPECT_EQ(*y->get<float>("qwen2.rope.scaling.yarn_beta_fast"), 32.0f);
+  EXPECT_EQ(*y->get<float>("qwen2.rope.scaling.yarn_attn_factor"), 1.5f);
+  EXPECT_FALSE(y->contains("qwen2.rope.scaling.yarn_beta_slow"));
+  EXPECT_EQ(*y->get<float>("qwen2.rope.freq_base"), 1e6f);
+
+  set_rope({{"rope_type", "linear"}, {"rope_theta", 1e4}, {"factor", 2.0}});
+  r = run_braid({"convert", folder.string(), "-o", (dir / "l.gguf").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto l = core::GgufFile::open(dir / "l.gguf");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(*l->get<std::string>("qwen2.rope.scaling.type"), "linear");
+  EXPECT_EQ(*l->get<float>("qwen2.rope.scaling.factor"), 2.0f);
+  EXPECT_FALSE(l->contains("qwen2.rope.scaling.original_context_length"));
+}
+
 TEST(ConvertCli, BadFolders) {
   const auto dir = scratch_dir();
   const auto out = (dir / "out.gguf").string();
