@@ -38,8 +38,9 @@ void print_usage(std::FILE* out) {
   std::fprintf(out,
                "  -o, --output the file to write (refused if it exists, unless --force)\n"
                "  --type       weight type: F32, F16 (default), BF16, Q8_0, Q4_0, Q4_1, Q5_0,\n"
-               "               Q5_1, Q4_K, Q5_K, Q6_K (vision: linear layers only; embeddings\n"
-               "               keep the converter's types)\n"
+               "               Q5_1, Q4_K, Q5_K, Q6_K (every weight; vision: linear layers only,\n"
+               "               embeddings keep the converter's types), or for text models a mix\n"
+               "               as `braid quantize` makes it: Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M\n"
                "  --tiny       a small model of the same structure (for tests): 2 layers, width\n"
                "               256 (text) or 64 (vision)\n"
                "  --seed       random seed (default 42)\n"
@@ -118,6 +119,10 @@ int run_make_model(const std::vector<std::string>& args) {
   core::SyntheticOptions options;
   if (auto type = parsed->value("--type")) {
     auto dtype = core::dtype_from_name(*type);
+    if (auto recipe = core::find_quant_recipe(*type); recipe && !dtype) {
+      options.recipe = recipe;  // a mix such as Q4_K_M, typed as `braid quantize` would
+      dtype = recipe->base;
+    }
     if (!dtype || !core::is_convertible(*dtype)) {
       std::fprintf(stderr, "braid make-model: unknown or unsupported weight type '%s'\n",
                    type->c_str());
@@ -167,7 +172,8 @@ int run_make_model(const std::vector<std::string>& args) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("wrote %s: %s, %s weights (random), %s, %.1f s\n", output.c_str(), name.c_str(),
-              std::string(core::dtype_name(options.weight_type)).c_str(),
+              options.recipe ? std::string(options.recipe->name).c_str()
+                             : std::string(core::dtype_name(options.weight_type)).c_str(),
               human_bytes(std::filesystem::file_size(output, ec)).c_str(), seconds);
   return 0;
 }

@@ -14,6 +14,10 @@ const std::vector<Command>& commands() {
       {"template", "show the prompt a model's chat template makes of a conversation", run_template},
       {"make-model", "write a random-weight GGUF model of a real architecture's shapes",
        run_make_model},
+      {"quantize", "write a GGUF model with its weights in a smaller type (Q4_K_M, Q8_0, ...)",
+       run_quantize},
+      {"convert", "convert a Hugging Face safetensors folder (Llama, Mistral, Qwen2) to GGUF",
+       run_convert},
   };
   return table;
 }

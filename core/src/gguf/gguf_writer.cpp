@@ -261,4 +261,20 @@ Status GgufWriter::write(const std::filesystem::path& path) const {
   return Status::ok();
 }
 
+std::vector<GgufTensorInfo> GgufWriter::tensor_infos() const {
+  std::vector<GgufTensorInfo> infos;
+  infos.reserve(tensors_.size());
+  for (const auto& t : tensors_) {
+    GgufTensorInfo info;
+    info.name = t.name;
+    info.dtype = t.dtype;
+    info.shape = t.shape;
+    info.n_bytes = t.n_bytes;
+    info.n_elements = 1;
+    for (int64_t d : t.shape) info.n_elements *= d;
+    infos.push_back(std::move(info));
+  }
+  return infos;
+}
+
 }  // namespace braid::core

@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <numbers>
 #include <vector>
 
@@ -132,17 +133,42 @@ Status check_shape(const TextModelShape& s, DType type) {
   return Status::ok();
 }
 
+// The type each weight gets under `recipe`, planned over the model's full tensor list (the mix
+// rules count layers and look for output.weight), which a dry run of the F32 model gives.
+Result<std::map<std::string, DType>> recipe_types(const TextModelShape& s,
+                                                  const SyntheticOptions& options) {
+  SyntheticOptions plain = options;
+  plain.recipe.reset();
+  plain.weight_type = DType::F32;
+  GgufWriter dry;
+  BRAID_TRY(add_synthetic_text_model(dry, s, plain));
+  std::vector<TensorDesc> descs;
+  for (const auto& t : dry.tensor_infos()) descs.push_back({t.name, t.dtype, t.shape});
+  ModelFacts facts{s.architecture, s.n_layer, s.n_head, s.n_head_kv, 0};
+  std::map<std::string, DType> types;
+  for (const auto& plan : plan_quantization(descs, facts, *options.recipe)) {
+    types[plan.name] = plan.to;
+  }
+  return types;
+}
+
 }  // namespace
 
 Status add_synthetic_text_model(GgufWriter& writer,
                                 const TextModelShape& s,
                                 const SyntheticOptions& options) {
-  const DType wt = options.weight_type;
-  BRAID_TRY(check_shape(s, wt));
+  std::map<std::string, DType> planned;
+  if (options.recipe) {
+    BRAID_TRY(check_shape(s, DType::F32));
+    BRAID_ASSIGN_OR_RETURN(planned, recipe_types(s, options));
+  }
+  const DType wt = options.recipe ? options.recipe->base : options.weight_type;
+  if (!options.recipe) BRAID_TRY(check_shape(s, wt));
   const std::string& a = s.architecture;
   writer.set("general.architecture", GgufValue{a});
   writer.set("general.name", GgufValue{s.name + " (random weights)"});
-  writer.set("general.file_type", GgufValue{file_type_for(wt)});
+  writer.set("general.file_type",
+             GgufValue{options.recipe ? options.recipe->file_type : file_type_for(wt)});
   if (dtype_info(wt).quantized) writer.set("general.quantization_version", GgufValue{uint32_t{2}});
   writer.set(a + ".vocab_size", GgufValue{static_cast<uint32_t>(s.n_vocab)});
   writer.set(a + ".context_length", GgufValue{static_cast<uint32_t>(s.n_ctx_train)});
@@ -157,10 +183,15 @@ Status add_synthetic_text_model(GgufWriter& writer,
   BRAID_TRY(add_synthetic_vocab(writer, s));
 
   const uint64_t seed = options.seed;
+  auto type_of = [&](const std::string& name) {
+    auto it = planned.find(name);
+    return it == planned.end() ? wt : it->second;
+  };
   auto weight = [&](const std::string& name, int64_t rows, int64_t cols) {
     // std 1/sqrt(fan_in) keeps each projection's output at the scale of its input.
     const float stddev = 1.0f / std::sqrt(static_cast<float>(cols));
-    return writer.add_tensor(name, wt, {rows, cols}, random_filler(name, wt, cols, stddev, seed));
+    const DType t = type_of(name);
+    return writer.add_tensor(name, t, {rows, cols}, random_filler(name, t, cols, stddev, seed));
   };
   auto vector_f32 = [&](const std::string& name, int64_t n, float value) {
     return writer.add_tensor(name, DType::F32, {n}, constant_filler(value));
@@ -173,8 +204,9 @@ Status add_synthetic_text_model(GgufWriter& writer,
   const int64_t q_width = s.n_head * s.head_dim();
   const int64_t kv_width = s.n_head_kv * s.head_dim();
   // Embedding rows are looked up, not multiplied: unit scale.
-  BRAID_TRY(writer.add_tensor("token_embd.weight", wt, {s.n_vocab, s.n_embd},
-                              random_filler("token_embd.weight", wt, s.n_embd, 1.0f, seed)));
+  const DType embd_type = type_of("token_embd.weight");
+  BRAID_TRY(writer.add_tensor("token_embd.weight", embd_type, {s.n_vocab, s.n_embd},
+                              random_filler("token_embd.weight", embd_type, s.n_embd, 1.0f, seed)));
   if (s.rope_scaling_factor > 0.0f) {
     const auto factors = llama3_rope_factors(s);
     BRAID_TRY(writer.add_tensor("rope_freqs.weight", DType::F32,

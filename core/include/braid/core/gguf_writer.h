@@ -52,6 +52,10 @@ class GgufWriter {
 
   size_t tensor_count() const { return tensors_.size(); }
 
+  /// The tensors added so far, in order: name, dtype, shape and byte count (offsets are left 0;
+  /// they are fixed when the file is written). Lets a tool plan types before writing.
+  std::vector<GgufTensorInfo> tensor_infos() const;
+
  private:
   struct PendingTensor {
     std::string name;

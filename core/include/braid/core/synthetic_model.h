@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "braid/core/dtype.h"
 #include "braid/core/gguf_writer.h"
+#include "braid/core/quant_recipe.h"
 #include "braid/core/status.h"
 
 namespace braid::core {
@@ -54,6 +56,9 @@ TextModelShape tiny_variant(const TextModelShape& shape);
 struct SyntheticOptions {
   DType weight_type = DType::F16;  ///< 2-D weights; norms, biases and rope_freqs stay F32
   uint64_t seed = 42;
+  /// When set, each weight gets the type `braid quantize` would give it under this recipe
+  /// ("Q4_K_M": a mix), general.file_type is the recipe's, and weight_type is ignored.
+  std::optional<QuantRecipe> recipe;
 };
 
 /// Adds the metadata, vocabulary and tensors of a random-weight model to `writer`.
