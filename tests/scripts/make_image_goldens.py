@@ -36,6 +36,7 @@ import zlib
 import numpy as np
 from PIL import Image, ImageOps
 
+from transformers.image_processing_utils import select_best_resolution
 from transformers.image_transforms import convert_to_rgb
 from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 from transformers.models.gemma3.image_processing_pil_gemma3 import Gemma3ImageProcessorPil
@@ -105,7 +106,9 @@ def tiles_of(name, proc, rgb):
         rows, cols = int(out["rows"][0][0]), int(out["cols"][0][0])
     elif name == "llava_next":
         pv = pv[0]
-        _, h, w = pv.shape[1:]
+        # HF reports no grid; the grid is the chosen pinpoint in tiles (what the model unpads).
+        best = select_best_resolution(rgb.shape[:2], proc.image_grid_pinpoints)
+        rows, cols = best[0] // pv.shape[-2], best[1] // pv.shape[-1]
     return pv, rows, cols
 
 
@@ -196,22 +199,23 @@ def generated_files():
         "rgb.jpg": (save(rgb, "JPEG", quality=90), 1),
         "progressive.jpg": (save(rgb, "JPEG", quality=90, progressive=True), 1),
         "gray.jpg": (save(gray, "JPEG", quality=90), 1),
-        "cmyk.jpg": (save(rgb.convert("CMYK"), "JPEG", quality=95), 2),
+        "cmyk.jpg": (save(rgb.convert("CMYK"), "JPEG", quality=95), 1),
         "exif6.jpg": (with_exif(rgb, 6, "JPEG", quality=90), 1),
         "rgb.webp": (save(rgb, "WEBP", lossless=True), 0),
         "rgba.webp": (save(rgba, "WEBP", lossless=True), 0),
-        "lossy.webp": (save(rgb, "WEBP", quality=90), 2),
+        "lossy.webp": (save(rgb, "WEBP", quality=90), 1),
         "rgb.bmp": (save(rgb, "BMP"), 0),
         "palette.bmp": (save(pal, "BMP"), 0),
         "rgb.tiff": (save(rgb, "TIFF", compression="tiff_lzw"), 0),
-        "rgba.tiff": (save(rgba, "TIFF"), 0),
+        # OpenCV reads RGBA TIFF premultiplied (libtiff's RGBA interface): +-1 after undoing it.
+        "rgba.tiff": (save(rgba, "TIFF"), 1),
         "animated.gif": (gif.getvalue(), 0),
         "transparent.gif": (gif_trns.getvalue(), 0),
     }
     for orientation in range(2, 9):
         files[f"exif{orientation}.png"] = (with_exif(rgb, orientation, "PNG"), 0)
+        files[f"exif{orientation}.tiff"] = (with_exif(rgb, orientation, "TIFF"), 0)
     files["exif6.webp"] = (with_exif(rgb, 6, "WEBP", lossless=True), 0)
-    files["exif6.tiff"] = (with_exif(rgb, 6, "TIFF"), 0)
     return files
 
 
