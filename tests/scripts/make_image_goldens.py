@@ -219,6 +219,21 @@ def generated_files():
     return files
 
 
+def extra_files():
+    """Files for the error and edge tests (decode_errors_test.cpp), not in expected.txt."""
+    rgb = Image.fromarray(pattern())
+    y, x = np.mgrid[0:20, 0:20000]
+    wide = np.stack([x % 256, (x // 256) % 256, y * 12], -1).astype(np.uint8)
+    animated = io.BytesIO()
+    rgb.save(animated, format="WEBP", save_all=True, lossless=True,
+             append_images=[Image.fromarray(255 - pattern())], duration=100)
+    return {
+        "one.png": save(Image.new("RGB", (1, 1), (10, 200, 30)), "PNG"),
+        "wide.png": save(Image.fromarray(wide), "PNG"),
+        "animated.webp": animated.getvalue(),
+    }
+
+
 def write_decode():
     lines = ["# what HF processors start from: exif_transpose + convert_to_rgb "
              "(make_image_goldens.py)",
@@ -233,6 +248,9 @@ def write_decode():
         lines.append(f"file {name} {w} {h} {tol}")
         for y in range(h):
             lines.append(rgb[y].tobytes().hex())
+    for name, data in extra_files().items():
+        with open(os.path.join(files_dir, name), "wb") as f:
+            f.write(data)
     rng = np.random.RandomState(7)
     for stem in sorted(os.listdir(SHARED)):
         if not stem.lower().endswith((".png", ".jpg", ".jpeg")):

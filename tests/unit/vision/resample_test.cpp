@@ -82,5 +82,38 @@ TEST(Resample, SameSizeIsACopyAndBadInputIsAnError) {
   EXPECT_FALSE(resample_filter_from_pil_id(-1).ok());
 }
 
+TEST(Resample, PaddedCanvasEqualsResizingTheBuiltCanvas) {
+  const RgbImage src = pattern();
+  struct Case {
+    int canvas_w, canvas_h, x, y, out_w, out_h;
+  };
+  for (const Case& c :
+       {Case{40, 40, 0, 5, 17, 17}, Case{50, 30, 5, 0, 33, 20}, Case{100, 100, 30, 35, 40, 40},
+        Case{30, 20, -5, -3, 60, 7}, Case{40, 30, 0, 0, 12, 9}}) {
+    RgbImage canvas;
+    canvas.width = c.canvas_w;
+    canvas.height = c.canvas_h;
+    for (int y = 0; y < c.canvas_h; ++y) {
+      for (int x = 0; x < c.canvas_w; ++x) {
+        const int sx = x - c.x, sy = y - c.y;
+        const bool inside = sx >= 0 && sx < src.width && sy >= 0 && sy < src.height;
+        for (int ch = 0; ch < 3; ++ch) {
+          canvas.pixels.push_back(
+              inside ? src.pixels[(size_t(sy) * size_t(src.width) + size_t(sx)) * 3 + size_t(ch)]
+                     : uint8_t(100 + 20 * ch));
+        }
+      }
+    }
+    for (ResampleFilter f : {ResampleFilter::Bicubic, ResampleFilter::Lanczos}) {
+      const auto direct = resize_like_pil(canvas, c.out_w, c.out_h, f);
+      const auto padded = resize_padded_like_pil(src, c.canvas_w, c.canvas_h, c.x, c.y,
+                                                 {100, 120, 140}, c.out_w, c.out_h, f);
+      ASSERT_TRUE(direct.ok() && padded.ok());
+      EXPECT_EQ(direct->pixels, padded->pixels)
+          << c.canvas_w << "x" << c.canvas_h << " at " << c.x << "," << c.y;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace braid::vision

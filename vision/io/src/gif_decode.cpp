@@ -33,10 +33,51 @@ std::string av_message(int code) {
   return buf;
 }
 
+// FFmpeg's decoder returns a partly grey frame without an error when the LZW data runs out, so
+// the block structure up to the end of the first image is checked here: every sub-block
+// chain must end with its zero-length terminator inside the file.
+bool first_frame_complete(std::span<const uint8_t> b) {
+  size_t pos = 13;
+  if (b.size() < pos) return false;
+  if (b[10] & 0x80) pos += 3 * (size_t(1) << ((b[10] & 7) + 1));  // global colour table
+  auto skip_sub_blocks = [&]() {
+    while (pos < b.size()) {
+      const size_t len = b[pos++];
+      if (len == 0) return true;
+      pos += len;
+    }
+    return false;
+  };
+  while (pos < b.size()) {
+    const uint8_t block = b[pos++];
+    if (block == 0x21) {  // extension: label, then sub-blocks
+      if (pos >= b.size()) return false;
+      ++pos;
+      if (!skip_sub_blocks()) return false;
+    } else if (block == 0x2C) {  // image descriptor
+      if (pos + 9 > b.size()) return false;
+      const uint8_t flags = b[pos + 8];
+      pos += 9;
+      if (flags & 0x80) pos += 3 * (size_t(1) << ((flags & 7) + 1));  // local colour table
+      if (pos >= b.size()) return false;
+      ++pos;  // LZW minimum code size
+      return skip_sub_blocks();
+    } else {
+      return false;  // trailer before any image, or garbage
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 core::Result<BgraFrame> decode_gif_first_frame(std::span<const uint8_t> bytes,
                                                std::string_view what) {
+  if (!first_frame_complete(bytes)) {
+    return core::data_loss("[vision::decode] ", what,
+                           ": truncated or corrupt GIF (the first image's data does not end "
+                           "inside the file)");
+  }
   const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_GIF);
   if (codec == nullptr) {
     return core::not_supported("[vision::decode] ", what, ": this FFmpeg build has no GIF decoder");

@@ -47,27 +47,24 @@ core::Result<RgbImage> resize(const RgbImage& image,
 }
 
 core::Result<PreprocessedImage> run_clip(const RgbImage& image, const ClipPreprocess& p) {
-  RgbImage work;
-  const RgbImage* src = &image;
-  if (p.pad_to_square && image.width != image.height) {
-    // LLaVA's expand2square: background tuple(int(x * 255) for x in image_mean), image pasted
-    // at ((side - width) // 2, (side - height) // 2).
-    const int32_t side = std::max(image.width, image.height);
-    std::array<uint8_t, 3> fill{};
-    for (size_t c = 0; c < 3; ++c) {
-      fill[c] = uint8_t(std::clamp(int(double(p.image_mean[c]) * 255.0), 0, 255));
-    }
-    work = crop_or_fill(image, -(side - image.width) / 2, -(side - image.height) / 2, side, side,
-                        fill);
-    src = &work;
+  // LLaVA's expand2square: background tuple(int(x * 255) for x in image_mean), image pasted at
+  // ((side - width) // 2, (side - height) // 2); done inside the resize, never materialized.
+  const bool pad = p.pad_to_square && image.width != image.height;
+  const int32_t w = pad ? std::max(image.width, image.height) : image.width;
+  const int32_t h = pad ? w : image.height;
+  std::array<uint8_t, 3> fill{};
+  for (size_t c = 0; c < 3; ++c) {
+    fill[c] = uint8_t(std::clamp(int(double(p.image_mean[c]) * 255.0), 0, 255));
   }
   // CLIPImageProcessor, size {"shortest_edge": n}: the long edge becomes int(n * long / short).
-  const int32_t w = src->width, h = src->height;
   const int32_t short_edge = std::min(w, h), long_edge = std::max(w, h);
   const auto new_long = int32_t(double(int64_t(p.image_size) * long_edge) / short_edge);
   const int32_t new_w = w <= h ? p.image_size : new_long;
   const int32_t new_h = w <= h ? new_long : p.image_size;
-  BRAID_ASSIGN_OR_RETURN(RgbImage resized, resize(*src, new_w, new_h, p.resample));
+  BRAID_ASSIGN_OR_RETURN(
+      RgbImage resized,
+      resize_padded_like_pil(image, w, h, (w - image.width) / 2, (h - image.height) / 2, fill,
+                             new_w, new_h, p.resample));
   // center_crop: top = (height - crop) // 2; the resized image always covers the crop.
   const RgbImage cropped =
       crop_or_fill(resized, (resized.width - p.image_size) / 2, (resized.height - p.image_size) / 2,

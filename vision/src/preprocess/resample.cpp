@@ -1,6 +1,7 @@
 #include "braid/vision/resample.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -124,43 +125,111 @@ inline uint8_t clip8(int32_t sum) {
   return uint8_t(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
-// Rows [row_begin, row_begin + out_rows) of `src`, resampled along x.
-void resample_horizontal(const RgbImage& src,
+// The rows a pass reads: an image placed at (offset_x, offset_y) on a canvas of `fill`, so
+// LLaVA's pad-to-square never builds the (possibly huge) square. Rows outside the image are
+// one shared constant row; a row inside is composed into `scratch_` unless it is the image's
+// own row. Row pointers stay valid until the next call.
+class Canvas {
+ public:
+  Canvas(const uint8_t* pixels,
+         int32_t image_width,
+         int32_t image_height,
+         int32_t width,
+         int32_t height,
+         int32_t offset_x,
+         int32_t offset_y,
+         std::array<uint8_t, 3> fill)
+      : pixels_(pixels),
+        image_width_(image_width),
+        image_height_(image_height),
+        width_(width),
+        height_(height),
+        offset_x_(offset_x),
+        offset_y_(offset_y) {
+    fill_row_.resize(size_t(width) * 3);
+    for (size_t i = 0; i < fill_row_.size(); ++i) fill_row_[i] = fill[i % 3];
+  }
+  explicit Canvas(const RgbImage& image)
+      : Canvas(image.pixels.data(),
+               image.width,
+               image.height,
+               image.width,
+               image.height,
+               0,
+               0,
+               {0, 0, 0}) {}
+
+  int32_t width() const { return width_; }
+  int32_t height() const { return height_; }
+  bool is_fill_row(int32_t y) const {
+    const int32_t iy = y - offset_y_;
+    return iy < 0 || iy >= image_height_ || offset_x_ >= width_ || offset_x_ + image_width_ <= 0;
+  }
+  const uint8_t* row(int32_t y) {
+    if (is_fill_row(y)) return fill_row_.data();
+    const uint8_t* src = pixels_ + size_t(y - offset_y_) * size_t(image_width_) * 3;
+    if (offset_x_ == 0 && image_width_ == width_) return src;
+    scratch_ = fill_row_;
+    const int32_t x0 = std::max(0, offset_x_), x1 = std::min(width_, offset_x_ + image_width_);
+    std::copy(src + size_t(x0 - offset_x_) * 3, src + size_t(x1 - offset_x_) * 3,
+              scratch_.begin() + ptrdiff_t(x0) * 3);
+    return scratch_.data();
+  }
+
+ private:
+  const uint8_t* pixels_;
+  int32_t image_width_, image_height_, width_, height_, offset_x_, offset_y_;
+  std::vector<uint8_t> fill_row_, scratch_;
+};
+
+void resample_row(const uint8_t* in, int out_width, const Coefficients& c, uint8_t* out) {
+  for (int xx = 0; xx < out_width; ++xx) {
+    const int32_t* k = &c.weights[size_t(xx) * size_t(c.taps)];
+    const uint8_t* p = in + size_t(c.first[size_t(xx)]) * 3;
+    int32_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
+    const int n = c.count[size_t(xx)];
+    for (int x = 0; x < n; ++x) {
+      s0 += int32_t(p[3 * x + 0]) * k[x];
+      s1 += int32_t(p[3 * x + 1]) * k[x];
+      s2 += int32_t(p[3 * x + 2]) * k[x];
+    }
+    out[3 * xx + 0] = clip8(s0);
+    out[3 * xx + 1] = clip8(s1);
+    out[3 * xx + 2] = clip8(s2);
+  }
+}
+
+// Canvas rows [row_begin, row_begin + out_rows), resampled along x. Constant rows give the
+// same output, so it is computed once.
+void resample_horizontal(Canvas& src,
                          int row_begin,
                          int out_rows,
                          int out_width,
                          const Coefficients& c,
                          std::vector<uint8_t>& dst) {
-  dst.assign(size_t(out_width) * size_t(out_rows) * 3, 0);
-  const size_t src_stride = size_t(src.width) * 3;
+  const size_t stride = size_t(out_width) * 3;
+  dst.assign(stride * size_t(out_rows), 0);
+  int fill_done = -1;
   for (int y = 0; y < out_rows; ++y) {
-    const uint8_t* in = src.pixels.data() + size_t(row_begin + y) * src_stride;
-    uint8_t* out = dst.data() + size_t(y) * size_t(out_width) * 3;
-    for (int xx = 0; xx < out_width; ++xx) {
-      const int32_t* k = &c.weights[size_t(xx) * size_t(c.taps)];
-      const uint8_t* p = in + size_t(c.first[size_t(xx)]) * 3;
-      int32_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
-      const int n = c.count[size_t(xx)];
-      for (int x = 0; x < n; ++x) {
-        s0 += int32_t(p[3 * x + 0]) * k[x];
-        s1 += int32_t(p[3 * x + 1]) * k[x];
-        s2 += int32_t(p[3 * x + 2]) * k[x];
+    uint8_t* out = dst.data() + size_t(y) * stride;
+    if (src.is_fill_row(row_begin + y)) {
+      if (fill_done >= 0) {
+        std::copy_n(dst.data() + size_t(fill_done) * stride, stride, out);
+        continue;
       }
-      out[3 * xx + 0] = clip8(s0);
-      out[3 * xx + 1] = clip8(s1);
-      out[3 * xx + 2] = clip8(s2);
+      fill_done = y;
     }
+    resample_row(src.row(row_begin + y), out_width, c, out);
   }
 }
 
-// `src` (width x any rows) resampled along y; `c.first` is relative to src's first row.
-void resample_vertical(const uint8_t* src,
-                       int width,
+// `src` resampled along y into `out_height` rows; `c.first` is shifted by -first_offset.
+void resample_vertical(Canvas& src,
                        int out_height,
                        const Coefficients& c,
                        int first_offset,
                        std::vector<uint8_t>& dst) {
-  const size_t stride = size_t(width) * 3;
+  const size_t stride = size_t(src.width()) * 3;
   dst.assign(stride * size_t(out_height), 0);
   std::vector<int32_t> acc(stride);
   for (int yy = 0; yy < out_height; ++yy) {
@@ -171,13 +240,70 @@ void resample_vertical(const uint8_t* src,
     // Row by row so the inner loop runs over contiguous bytes (vectorizes); the sum per
     // channel is the same integer Pillow computes.
     for (int y = 0; y < n; ++y) {
-      const uint8_t* row = src + size_t(first + y) * stride;
+      const uint8_t* row = src.row(first + y);
       const int32_t w = k[y];
       for (size_t i = 0; i < stride; ++i) acc[i] += int32_t(row[i]) * w;
     }
     uint8_t* out = dst.data() + size_t(yy) * stride;
     for (size_t i = 0; i < stride; ++i) out[i] = clip8(acc[i]);
   }
+}
+
+core::Result<RgbImage> resize_canvas(Canvas& src,
+                                     int32_t width,
+                                     int32_t height,
+                                     ResampleFilter filter) {
+  if (width < 1 || height < 1) {
+    return core::invalid_argument("[vision::resize] target size ", width, "x", height,
+                                  ", expected at least 1x1");
+  }
+  const Filter f = filter_of(filter);
+  if (f.kernel == nullptr) {
+    return core::not_supported("[vision::resize] filter '", resample_filter_name(filter),
+                               "' is not supported (no model family uses it)");
+  }
+  const bool need_horizontal = width != src.width();
+  const bool need_vertical = height != src.height();
+  RgbImage out;
+  out.width = width;
+  out.height = height;
+  if (!need_horizontal && !need_vertical) {
+    out.pixels.resize(size_t(width) * size_t(height) * 3);
+    for (int32_t y = 0; y < height; ++y) {
+      std::copy_n(src.row(y), size_t(width) * 3, out.pixels.data() + size_t(y) * size_t(width) * 3);
+    }
+    return out;
+  }
+  const Coefficients horizontal = make_coefficients(src.width(), width, f);
+  const Coefficients vertical = make_coefficients(src.height(), height, f);
+  if (!need_vertical) {
+    resample_horizontal(src, 0, src.height(), width, horizontal, out.pixels);
+    return out;
+  }
+  if (!need_horizontal) {
+    resample_vertical(src, height, vertical, 0, out.pixels);
+    return out;
+  }
+  std::vector<uint8_t> temp;
+  // Pillow 13 (python-pillow/Pillow#9549) runs the vertical pass first when the height shrinks
+  // by more than twice as many pixels as the width does; the uint8 rounding between the passes
+  // makes the order visible in the output. The rule was measured against Pillow 13.0 (see
+  // tests/golden/image_preprocess/resize.txt: 40x30 -> 123x7, 39x10 and 60x12 go vertical
+  // first).
+  if (height < src.height() && (src.height() - height) > 2 * (src.width() - width)) {
+    resample_vertical(src, height, vertical, 0, temp);
+    Canvas mid(temp.data(), src.width(), height, src.width(), height, 0, 0, {0, 0, 0});
+    resample_horizontal(mid, 0, height, width, horizontal, out.pixels);
+    return out;
+  }
+  // Only the source rows the vertical pass reads go through the horizontal pass (as Pillow).
+  const int row_first = vertical.first.front();
+  const int row_last = vertical.first.back() + vertical.count.back();
+  resample_horizontal(src, row_first, row_last - row_first, width, horizontal, temp);
+  Canvas mid(temp.data(), width, row_last - row_first, width, row_last - row_first, 0, 0,
+             {0, 0, 0});
+  resample_vertical(mid, height, vertical, row_first, out.pixels);
+  return out;
 }
 
 }  // namespace
@@ -213,50 +339,27 @@ core::Result<RgbImage> resize_like_pil(const RgbImage& src,
                                        int32_t height,
                                        ResampleFilter filter) {
   BRAID_TRY(check_image(src, "resize source"));
-  if (width < 1 || height < 1) {
-    return core::invalid_argument("[vision::resize] target size ", width, "x", height,
+  Canvas canvas(src);
+  return resize_canvas(canvas, width, height, filter);
+}
+
+core::Result<RgbImage> resize_padded_like_pil(const RgbImage& src,
+                                              int32_t canvas_width,
+                                              int32_t canvas_height,
+                                              int32_t offset_x,
+                                              int32_t offset_y,
+                                              std::array<uint8_t, 3> fill,
+                                              int32_t width,
+                                              int32_t height,
+                                              ResampleFilter filter) {
+  BRAID_TRY(check_image(src, "resize source"));
+  if (canvas_width < 1 || canvas_height < 1) {
+    return core::invalid_argument("[vision::resize] canvas ", canvas_width, "x", canvas_height,
                                   ", expected at least 1x1");
   }
-  const Filter f = filter_of(filter);
-  if (f.kernel == nullptr) {
-    return core::not_supported("[vision::resize] filter '", resample_filter_name(filter),
-                               "' is not supported (no model family uses it)");
-  }
-  if (width == src.width && height == src.height) return src;
-
-  const bool need_horizontal = width != src.width;
-  const bool need_vertical = height != src.height;
-  const Coefficients horizontal = make_coefficients(src.width, width, f);
-  const Coefficients vertical = make_coefficients(src.height, height, f);
-
-  RgbImage out;
-  out.width = width;
-  out.height = height;
-  if (need_horizontal && !need_vertical) {
-    resample_horizontal(src, 0, src.height, width, horizontal, out.pixels);
-    return out;
-  }
-  if (!need_horizontal) {
-    resample_vertical(src.pixels.data(), src.width, height, vertical, 0, out.pixels);
-    return out;
-  }
-  std::vector<uint8_t> temp;
-  // Pillow 13 (python-pillow/Pillow#9549) runs the vertical pass first when the height shrinks
-  // by more than twice as many pixels as the width does; the uint8 rounding between the passes
-  // makes the order visible in the output. The rule was measured against Pillow 13.0 (see
-  // tests/golden/image_preprocess/resize.txt: 40x30 -> 123x7, 39x10 and 60x12 go vertical first).
-  if (height < src.height && (src.height - height) > 2 * (src.width - width)) {
-    resample_vertical(src.pixels.data(), src.width, height, vertical, 0, temp);
-    const RgbImage mid{src.width, height, std::move(temp)};
-    resample_horizontal(mid, 0, height, width, horizontal, out.pixels);
-    return out;
-  }
-  // Only the source rows the vertical pass reads go through the horizontal pass (as Pillow).
-  const int row_first = vertical.first.front();
-  const int row_last = vertical.first.back() + vertical.count.back();
-  resample_horizontal(src, row_first, row_last - row_first, width, horizontal, temp);
-  resample_vertical(temp.data(), width, height, vertical, row_first, out.pixels);
-  return out;
+  Canvas canvas(src.pixels.data(), src.width, src.height, canvas_width, canvas_height, offset_x,
+                offset_y, fill);
+  return resize_canvas(canvas, width, height, filter);
 }
 
 }  // namespace braid::vision

@@ -2,6 +2,7 @@
 // the Hugging Face image processors (which resize PIL images) to the last rounding step.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -39,5 +40,18 @@ core::Result<RgbImage> resize_like_pil(const RgbImage& src,
                                        int32_t width,
                                        int32_t height,
                                        ResampleFilter filter);
+
+/// The same as resize_like_pil of the `canvas_width` x `canvas_height` image of colour `fill`
+/// with `src` pasted at (offset_x, offset_y) (parts outside the canvas dropped), without
+/// building that canvas: LLaVA's pad-to-square of a 20000x20 image stays cheap.
+core::Result<RgbImage> resize_padded_like_pil(const RgbImage& src,
+                                              int32_t canvas_width,
+                                              int32_t canvas_height,
+                                              int32_t offset_x,
+                                              int32_t offset_y,
+                                              std::array<uint8_t, 3> fill,
+                                              int32_t width,
+                                              int32_t height,
+                                              ResampleFilter filter);
 
 }  // namespace braid::vision
