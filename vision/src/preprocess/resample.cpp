@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <vector>
 
 namespace braid::vision {
@@ -165,6 +170,10 @@ class Canvas {
     const int32_t iy = y - offset_y_;
     return iy < 0 || iy >= image_height_ || offset_x_ >= width_ || offset_x_ + image_width_ <= 0;
   }
+  /// True when row(y) is composed into the scratch buffer (valid only until the next call).
+  bool composes(int32_t y) const {
+    return !is_fill_row(y) && !(offset_x_ == 0 && image_width_ == width_);
+  }
   const uint8_t* row(int32_t y) {
     if (is_fill_row(y)) return fill_row_.data();
     const uint8_t* src = pixels_ + size_t(y - offset_y_) * size_t(image_width_) * 3;
@@ -182,45 +191,37 @@ class Canvas {
   std::vector<uint8_t> fill_row_, scratch_;
 };
 
-void resample_row(const uint8_t* in, int out_width, const Coefficients& c, uint8_t* out) {
-  for (int xx = 0; xx < out_width; ++xx) {
-    const int32_t* k = &c.weights[size_t(xx) * size_t(c.taps)];
-    const uint8_t* p = in + size_t(c.first[size_t(xx)]) * 3;
-    int32_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
-    const int n = c.count[size_t(xx)];
-    for (int x = 0; x < n; ++x) {
-      s0 += int32_t(p[3 * x + 0]) * k[x];
-      s1 += int32_t(p[3 * x + 1]) * k[x];
-      s2 += int32_t(p[3 * x + 2]) * k[x];
+// The hot loop: acc[i] += sum of rows[t][i] * w[t] over up to four taps at a time. Integer
+// sums are exact, so the order and the vector width change nothing in the result; the build
+// has no -march flags, so the compiler makes AVX-512 / AVX2 clones chosen at run time.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define BRAID_RESAMPLE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define BRAID_RESAMPLE_CLONES
+#endif
+
+BRAID_RESAMPLE_CLONES
+void accumulate_taps(
+    int32_t* acc, size_t n, const uint8_t* const* rows, const int32_t* w, int taps) {
+  int t = 0;
+  for (; t + 4 <= taps; t += 4) {
+    const uint8_t *r0 = rows[t], *r1 = rows[t + 1], *r2 = rows[t + 2], *r3 = rows[t + 3];
+    const int32_t w0 = w[t], w1 = w[t + 1], w2 = w[t + 2], w3 = w[t + 3];
+    for (size_t i = 0; i < n; ++i) {
+      acc[i] +=
+          int32_t(r0[i]) * w0 + int32_t(r1[i]) * w1 + int32_t(r2[i]) * w2 + int32_t(r3[i]) * w3;
     }
-    out[3 * xx + 0] = clip8(s0);
-    out[3 * xx + 1] = clip8(s1);
-    out[3 * xx + 2] = clip8(s2);
+  }
+  for (; t < taps; ++t) {
+    const uint8_t* r = rows[t];
+    const int32_t wt = w[t];
+    for (size_t i = 0; i < n; ++i) acc[i] += int32_t(r[i]) * wt;
   }
 }
 
-// Canvas rows [row_begin, row_begin + out_rows), resampled along x. Constant rows give the
-// same output, so it is computed once.
-void resample_horizontal(Canvas& src,
-                         int row_begin,
-                         int out_rows,
-                         int out_width,
-                         const Coefficients& c,
-                         std::vector<uint8_t>& dst) {
-  const size_t stride = size_t(out_width) * 3;
-  dst.assign(stride * size_t(out_rows), 0);
-  int fill_done = -1;
-  for (int y = 0; y < out_rows; ++y) {
-    uint8_t* out = dst.data() + size_t(y) * stride;
-    if (src.is_fill_row(row_begin + y)) {
-      if (fill_done >= 0) {
-        std::copy_n(dst.data() + size_t(fill_done) * stride, stride, out);
-        continue;
-      }
-      fill_done = y;
-    }
-    resample_row(src.row(row_begin + y), out_width, c, out);
-  }
+BRAID_RESAMPLE_CLONES
+void store_clipped(const int32_t* acc, size_t n, uint8_t* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = clip8(acc[i]);
 }
 
 // `src` resampled along y into `out_height` rows; `c.first` is shifted by -first_offset.
@@ -232,20 +233,171 @@ void resample_vertical(Canvas& src,
   const size_t stride = size_t(src.width()) * 3;
   dst.assign(stride * size_t(out_height), 0);
   std::vector<int32_t> acc(stride);
+  // Canvas rows composed on the fly live in one scratch buffer, so the tap rows of a padded
+  // canvas are copied here first; plain images hand out their own rows.
+  std::vector<const uint8_t*> rows(size_t(c.taps));
+  std::vector<uint8_t> composed;
   for (int yy = 0; yy < out_height; ++yy) {
-    const int32_t* k = &c.weights[size_t(yy) * size_t(c.taps)];
     const int first = c.first[size_t(yy)] - first_offset;
     const int n = c.count[size_t(yy)];
-    std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
-    // Row by row so the inner loop runs over contiguous bytes (vectorizes); the sum per
-    // channel is the same integer Pillow computes.
+    composed.resize(stride * size_t(n));
     for (int y = 0; y < n; ++y) {
       const uint8_t* row = src.row(first + y);
-      const int32_t w = k[y];
-      for (size_t i = 0; i < stride; ++i) acc[i] += int32_t(row[i]) * w;
+      if (src.composes(first + y)) {
+        std::copy_n(row, stride, composed.data() + size_t(y) * stride);
+        row = composed.data() + size_t(y) * stride;
+      }
+      rows[size_t(y)] = row;
     }
-    uint8_t* out = dst.data() + size_t(yy) * stride;
-    for (size_t i = 0; i < stride; ++i) out[i] = clip8(acc[i]);
+    std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
+    accumulate_taps(acc.data(), stride, rows.data(), &c.weights[size_t(yy) * size_t(c.taps)], n);
+    store_clipped(acc.data(), stride, dst.data() + size_t(yy) * stride);
+  }
+}
+
+// The horizontal kernel works on RGBX rows (4 bytes per pixel, as Pillow stores RGB): each
+// output pixel's taps become groups of 16 int32 lanes (4 pixels x 4 channels), which the
+// compiler vectorizes; the per-channel sums are then gathered from the lanes. Tap counts are
+// padded to whole groups with zero weights, so rows carry kPadPixels of zero padding.
+struct HorizontalWeights {
+  int groups = 0;              // groups of 4 taps per output pixel
+  std::vector<int32_t> lanes;  // out_width * groups * 16
+};
+
+HorizontalWeights expand_weights(const Coefficients& c) {
+  HorizontalWeights h;
+  h.groups = (c.taps + 3) / 4;
+  const size_t out_width = c.first.size();
+  h.lanes.assign(out_width * size_t(h.groups) * 16, 0);
+  for (size_t xx = 0; xx < out_width; ++xx) {
+    int32_t* lanes = &h.lanes[xx * size_t(h.groups) * 16];
+    for (int t = 0; t < c.count[xx]; ++t) {
+      for (int ch = 0; ch < 4; ++ch) lanes[t * 4 + ch] = c.weights[xx * size_t(c.taps) + size_t(t)];
+    }
+  }
+  return h;
+}
+
+inline void store_pixel(const int32_t* acc, uint8_t* out) {
+  const int32_t half = 1 << (kPrecisionBits - 1);
+  out[0] = clip8(half + acc[0] + acc[4] + acc[8] + acc[12]);
+  out[1] = clip8(half + acc[1] + acc[5] + acc[9] + acc[13]);
+  out[2] = clip8(half + acc[2] + acc[6] + acc[10] + acc[14]);
+}
+
+void horizontal_row_portable(const uint8_t* rgbx,
+                             int out_width,
+                             const int32_t* first,
+                             const HorizontalWeights& h,
+                             uint8_t* out) {
+  for (int xx = 0; xx < out_width; ++xx) {
+    const uint8_t* p = rgbx + size_t(first[xx]) * 4;
+    const int32_t* k = &h.lanes[size_t(xx) * size_t(h.groups) * 16];
+    int32_t acc[16] = {};
+    for (int g = 0; g < h.groups; ++g) {
+      for (int j = 0; j < 16; ++j) acc[j] += int32_t(p[g * 16 + j]) * k[g * 16 + j];
+    }
+    store_pixel(acc, out + 3 * xx);
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// GCC 12's _mm512_cvtepu8_epi32 starts from an "undefined" register it then warns about.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// The same integer sums with explicit AVX-512 / AVX2 (the build has no -march flags; these are
+// chosen at run time). Lane j of a group is channel j % 4 of tap j / 4.
+__attribute__((target("avx512f"))) void horizontal_row_avx512(const uint8_t* rgbx,
+                                                              int out_width,
+                                                              const int32_t* first,
+                                                              const HorizontalWeights& h,
+                                                              uint8_t* out) {
+  for (int xx = 0; xx < out_width; ++xx) {
+    const uint8_t* p = rgbx + size_t(first[xx]) * 4;
+    const int32_t* k = &h.lanes[size_t(xx) * size_t(h.groups) * 16];
+    __m512i sum = _mm512_setzero_si512();
+    for (int g = 0; g < h.groups; ++g) {
+      const __m512i px =
+          _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + g * 16)));
+      sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(px, _mm512_loadu_si512(k + g * 16)));
+    }
+    alignas(64) int32_t acc[16];
+    _mm512_store_si512(acc, sum);
+    store_pixel(acc, out + 3 * xx);
+  }
+}
+
+__attribute__((target("avx2"))) void horizontal_row_avx2(const uint8_t* rgbx,
+                                                         int out_width,
+                                                         const int32_t* first,
+                                                         const HorizontalWeights& h,
+                                                         uint8_t* out) {
+  for (int xx = 0; xx < out_width; ++xx) {
+    const uint8_t* p = rgbx + size_t(first[xx]) * 4;
+    const int32_t* k = &h.lanes[size_t(xx) * size_t(h.groups) * 16];
+    __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+    for (int g = 0; g < h.groups; ++g) {
+      const __m256i p0 =
+          _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + g * 16)));
+      const __m256i p1 =
+          _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + g * 16 + 8)));
+      lo = _mm256_add_epi32(
+          lo,
+          _mm256_mullo_epi32(p0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + g * 16))));
+      hi = _mm256_add_epi32(
+          hi, _mm256_mullo_epi32(
+                  p1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + g * 16 + 8))));
+    }
+    alignas(32) int32_t acc[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(acc), lo);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(acc + 8), hi);
+    store_pixel(acc, out + 3 * xx);
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
+using HorizontalRowFn =
+    void (*)(const uint8_t*, int, const int32_t*, const HorizontalWeights&, uint8_t*);
+
+HorizontalRowFn pick_horizontal_row() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (__builtin_cpu_supports("avx512f")) return horizontal_row_avx512;
+  if (__builtin_cpu_supports("avx2")) return horizontal_row_avx2;
+#endif
+  return horizontal_row_portable;
+}
+
+// Canvas rows [row_begin, row_begin + out_rows), resampled along x. Rows of pure fill colour
+// all give the same output row, computed once.
+void resample_horizontal(Canvas& src,
+                         int row_begin,
+                         int out_rows,
+                         int out_width,
+                         const Coefficients& c,
+                         std::vector<uint8_t>& dst) {
+  const size_t out_stride = size_t(out_width) * 3;
+  dst.assign(out_stride * size_t(out_rows), 0);
+  const HorizontalWeights h = expand_weights(c);
+  static const HorizontalRowFn horizontal_row = pick_horizontal_row();
+  const int in_width = src.width();
+  std::vector<uint8_t> rgbx((size_t(in_width) + size_t(h.groups) * 4) * 4, 0);
+  int fill_done = -1;
+  for (int y = 0; y < out_rows; ++y) {
+    uint8_t* out = dst.data() + size_t(y) * out_stride;
+    const bool fill = src.is_fill_row(row_begin + y);
+    if (fill && fill_done >= 0) {
+      std::copy_n(dst.data() + size_t(fill_done) * out_stride, out_stride, out);
+      continue;
+    }
+    if (fill) fill_done = y;
+    const uint8_t* row = src.row(row_begin + y);
+    for (int x = 0; x < in_width; ++x) {
+      rgbx[4 * size_t(x) + 0] = row[3 * x + 0];
+      rgbx[4 * size_t(x) + 1] = row[3 * x + 1];
+      rgbx[4 * size_t(x) + 2] = row[3 * x + 2];
+    }
+    horizontal_row(rgbx.data(), out_width, c.first.data(), h, out);  // NOLINT
   }
 }
 
