@@ -303,8 +303,10 @@ void horizontal_row_portable(const uint8_t* rgbx,
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 // GCC 12's _mm512_cvtepu8_epi32 starts from an "undefined" register it then warns about.
+#if !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 // The same integer sums with explicit AVX-512 / AVX2 (the build has no -march flags; these are
 // chosen at run time). Lane j of a group is channel j % 4 of tap j / 4.
 __attribute__((target("avx512f"))) void horizontal_row_avx512(const uint8_t* rgbx,
@@ -354,7 +356,9 @@ __attribute__((target("avx2"))) void horizontal_row_avx2(const uint8_t* rgbx,
     store_pixel(acc, out + 3 * xx);
   }
 }
+#if !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #endif
 
 using HorizontalRowFn =

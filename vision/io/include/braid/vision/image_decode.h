@@ -41,7 +41,8 @@ enum class AlphaMode {
   /// convert_to_rgb does before every image processor (the default: what the models saw).
   CompositeOnWhite,
   /// Drop alpha and keep the stored colour, as Pillow's plain `convert("RGB")` does (LLaVA's
-  /// own loader calls that).
+  /// own loader calls that). One difference: transparent GIF pixels come out black, since
+  /// FFmpeg's decoder keeps no palette index (Pillow gives that index's palette colour).
   Drop,
 };
 
