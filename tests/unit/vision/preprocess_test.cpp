@@ -112,6 +112,7 @@ TEST(Preprocess, LlavaPadsWithTheMeanColour) {
 
 TEST(Preprocess, PinpointsFromTheGgufArray) {
   const std::vector<int64_t> flat = {336, 672, 672, 336};
+  EXPECT_TRUE(grid_pinpoints_from_flat(std::vector<int32_t>{336, 672}).ok());
   const auto pins = grid_pinpoints_from_flat(flat);
   ASSERT_TRUE(pins.ok());
   ASSERT_EQ(pins->size(), 2u);

@@ -207,6 +207,11 @@ core::Result<std::vector<GridPinpoint>> grid_pinpoints_from_flat(std::span<const
   return out;
 }
 
+core::Result<std::vector<GridPinpoint>> grid_pinpoints_from_flat(std::span<const int32_t> flat) {
+  const std::vector<int64_t> wide(flat.begin(), flat.end());
+  return grid_pinpoints_from_flat(std::span<const int64_t>(wide));
+}
+
 core::Status check_preprocess_params(const PreprocessParams& params) {
   if (const auto* p = std::get_if<ClipPreprocess>(&params)) {
     return check_common("clip", p->image_size, "image_size", p->image_mean, p->image_std,

@@ -90,6 +90,7 @@ using PreprocessParams =
 /// width]); the published lists are symmetric, so readers that swap them agree in practice.
 /// InvalidArgument for an odd count, an empty list or a value < 1.
 core::Result<std::vector<GridPinpoint>> grid_pinpoints_from_flat(std::span<const int64_t> flat);
+core::Result<std::vector<GridPinpoint>> grid_pinpoints_from_flat(std::span<const int32_t> flat);
 
 /// Ok when the parameters make sense (sizes >= 1 and <= 8192, std != 0, finite values,
 /// filter other than Nearest); the message names the family and field.
