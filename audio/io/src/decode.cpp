@@ -30,12 +30,13 @@ std::string av_error_text(int code) {
   return text;
 }
 
-// FFmpeg's default log level prints every recoverable decoding hiccup to stderr; braid reports
-// failures through Status instead. A caller that chose another level keeps it.
+// FFmpeg's default log level prints every recoverable decoding hiccup, and every reason a damaged
+// file fails, to stderr; braid reports failures through Status instead. A caller that chose
+// another level keeps it.
 void quiet_ffmpeg_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (av_log_get_level() == AV_LOG_INFO) av_log_set_level(AV_LOG_ERROR);
+    if (av_log_get_level() == AV_LOG_INFO) av_log_set_level(AV_LOG_FATAL);
   });
 }
 
@@ -195,6 +196,10 @@ class Resampler {
     int err = swr_alloc_set_opts2(&swr, &mono, AV_SAMPLE_FMT_FLT, out_rate_, &in_layout_,
                                   AVSampleFormat(in_format_), in_rate_, 0, nullptr);
     swr_.reset(swr);
+    // For float output libswresample leaves the downmix matrix unnormalized (stereo to mono is
+    // (L + R) / sqrt 2). Whisper decodes with `ffmpeg -ac 1 -ar 16000 -f s16le`, whose integer
+    // output gets the matrix normalized to a gain of at most 1, (L + R) / 2; ask for the same.
+    if (err >= 0) err = av_opt_set_double(swr, "rematrix_maxval", 1.0, 0);
     if (err >= 0) err = swr_init(swr_.get());
     if (err < 0) {
       char layout_name[64] = {};

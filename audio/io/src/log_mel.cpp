@@ -63,13 +63,14 @@ Result<std::vector<float>> slaney_mel_filters(int32_t sample_rate, int32_t n_fft
 
 Result<LogMelSpectrogram> LogMelSpectrogram::create(const MelOptions& options) {
   const auto& o = options;
-  if (o.sample_rate < 1 || o.n_fft < 2 || o.n_fft > 65536 || o.hop_length < 1 ||
+  if (o.sample_rate < 1 || o.n_fft < 4 || o.n_fft % 2 != 0 || o.n_fft > 65536 || o.hop_length < 1 ||
       o.hop_length > o.n_fft || o.window_samples < o.n_fft ||
       o.window_samples % o.hop_length != 0) {
-    return core::invalid_argument("[mel] options: sample rate ", o.sample_rate, ", n_fft ", o.n_fft,
-                                  ", hop ", o.hop_length, ", window ", o.window_samples,
-                                  " samples: expected 2 <= n_fft <= 65536, 1 <= hop <= n_fft, a "
-                                  "window of at least n_fft samples and a multiple of hop");
+    return core::invalid_argument(
+        "[mel] options: sample rate ", o.sample_rate, ", n_fft ", o.n_fft, ", hop ", o.hop_length,
+        ", window ", o.window_samples,
+        " samples: expected an even n_fft in 4..65536, 1 <= hop <= n_fft, a "
+        "window of at least n_fft samples and a multiple of hop");
   }
   LogMelSpectrogram mel;
   mel.options_ = options;

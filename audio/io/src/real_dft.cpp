@@ -25,8 +25,8 @@ RealDft::~RealDft() {
 }
 
 core::Result<std::unique_ptr<RealDft>> RealDft::create(int32_t n) {
-  if (n < 2 || n % 2 != 0 || n > (1 << 24)) {
-    return core::invalid_argument("[dft] real DFT of ", n, " points: expected an even size >= 2");
+  if (n < 4 || n % 2 != 0 || n > (1 << 24)) {
+    return core::invalid_argument("[dft] real DFT of ", n, " points: expected an even size >= 4");
   }
   std::unique_ptr<RealDft> dft(new RealDft());
   dft->n_ = n;
@@ -88,7 +88,12 @@ core::Result<std::unique_ptr<RealDft>> RealDft::create(int32_t n) {
 void RealDft::forward(const float* in, AVComplexFloat* out) {
   if (rdft_ != nullptr) {
     std::memcpy(real_in_, in, sizeof(float) * std::size_t(n_));
-    rdft_fn_(rdft_, out, real_in_, sizeof(float));
+    // av_tx needs aligned buffers; the caller's need not be.
+    rdft_fn_(rdft_, work_, real_in_, sizeof(float));
+    std::memcpy(out, work_, sizeof(AVComplexFloat) * std::size_t(half_));
+    // FFmpeg 5.1's RDFT leaves the imaginary part of the Nyquist bin unwritten (it is 0 for real
+    // input), so it is set here.
+    out[half_] = {work_[half_].re, 0.0f};
     return;
   }
   const int32_t half = half_;

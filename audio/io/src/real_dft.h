@@ -25,7 +25,7 @@ namespace braid::audio::detail {
 
 class RealDft {
  public:
-  /// Builds the transforms for `n` real inputs (n even, >= 2).
+  /// Builds the transforms for `n` real inputs (n even, >= 4).
   static core::Result<std::unique_ptr<RealDft>> create(int32_t n);
   ~RealDft();
   RealDft(const RealDft&) = delete;

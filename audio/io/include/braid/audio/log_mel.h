@@ -43,7 +43,7 @@ core::Result<std::vector<float>> slaney_mel_filters(int32_t sample_rate,
 /// object is immutable after creation, so one instance may serve several threads.
 class LogMelSpectrogram {
  public:
-  /// Checks the options (positive sizes, hop <= n_fft, window_samples a multiple of hop) and
+  /// Checks the options (an even n_fft >= 4, hop <= n_fft, window_samples a multiple of hop) and
   /// precomputes the Hann window and the filters.
   static core::Result<LogMelSpectrogram> create(const MelOptions& options = {});
 
