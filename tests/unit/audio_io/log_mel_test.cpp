@@ -184,6 +184,15 @@ TEST(LogMel, WindowsOfLongAudio) {
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(last->values, (*windows)[2].values);
 
+  // Threads split the frames; the result is the same bit for bit.
+  MelOptions threaded;
+  threaded.threads = 3;
+  auto mel3 = LogMelSpectrogram::create(threaded);
+  ASSERT_TRUE(mel3.ok());
+  auto first = mel3->compute(std::span<const float>(wave.samples).first(30 * 16000));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->values, (*windows)[0].values);
+
   MelOptions unpadded;
   unpadded.pad_to_window = false;
   auto mel2 = LogMelSpectrogram::create(unpadded);
@@ -201,6 +210,12 @@ TEST(LogMel, RejectsBadInput) {
   EXPECT_FALSE(LogMelSpectrogram::create(bad).ok());
   bad = {};
   bad.window_samples = 1000;  // not a multiple of the hop
+  EXPECT_FALSE(LogMelSpectrogram::create(bad).ok());
+  bad = {};
+  bad.n_fft = 401;
+  EXPECT_FALSE(LogMelSpectrogram::create(bad).ok());
+  bad = {};
+  bad.threads = 0;
   EXPECT_FALSE(LogMelSpectrogram::create(bad).ok());
 
   auto mel = LogMelSpectrogram::create();

@@ -34,7 +34,8 @@ TEST(RealDft, MatchesDirectDft) {
           std::max({worst, std::abs(re - got[k].re), std::abs(std::abs(im) - std::abs(got[k].im))});
       scale = std::max(scale, std::hypot(re, im));
     }
-    EXPECT_LE(worst, 2e-6 * scale * std::log2(double(n) + 1)) << "n = " << n << ": worst " << worst << ", scale " << scale;
+    EXPECT_LE(worst, 2e-6 * scale * std::log2(double(n) + 1))
+        << "n = " << n << ": worst " << worst << ", scale " << scale;
   }
 }
 

@@ -30,6 +30,9 @@ struct MelOptions {
   /// hop_length frames (3000). When false, a window has as many frames as its audio:
   /// samples / hop_length, the audio padded with zeros to at least n_fft samples.
   bool pad_to_window = true;
+  /// Threads computing one window's frames (the calling thread is one of them). 1: no threads
+  /// are started. A 30 s window takes about 10 ms of CPU on one core of the development VM.
+  int32_t threads = 1;
 };
 
 /// The mel filter bank of librosa.filters.mel(sr, n_fft, n_mels, htk=False, norm="slaney") (the
