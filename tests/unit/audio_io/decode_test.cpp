@@ -165,6 +165,30 @@ TEST(DecodeAudio, Pipe) {
   ASSERT_TRUE(direct.ok());
   EXPECT_EQ(wave->samples, direct->samples);
 
+  // "-" reads standard input: the pipe is put on fd 0 for the call, then the old stdin restored.
+  ASSERT_EQ(pipe(fds), 0);
+  const int saved_stdin = dup(0);
+  ASSERT_GE(saved_stdin, 0);
+  ASSERT_EQ(dup2(fds[0], 0), 0);
+  close(fds[0]);
+  std::thread stdin_writer([&] {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = write(fds[1], bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += std::size_t(n);
+    }
+    close(fds[1]);
+  });
+  std::clearerr(stdin);
+  auto from_stdin = decode_audio_file("-");
+  stdin_writer.join();
+  dup2(saved_stdin, 0);
+  close(saved_stdin);
+  std::clearerr(stdin);
+  ASSERT_TRUE(from_stdin.ok()) << from_stdin.status().to_string();
+  EXPECT_EQ(from_stdin->samples, direct->samples);
+
   // The size limit applies to what is read from a pipe.
   std::FILE* file = std::fopen(path.c_str(), "rb");
   DecodeOptions small;
