@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -230,6 +231,10 @@ class Resampler {
         return core::data_loss("[audio] ", name, ": resampler: ", av_error_text(got));
       }
       out.resize(old_size + std::size_t(got));
+      // A float file can hold NaN or infinities; they would poison every feature of the window.
+      for (std::size_t i = old_size; i < out.size(); ++i) {
+        if (!std::isfinite(out[i])) out[i] = 0.0f;
+      }
       // Pushing input converts it all in one call; draining may need several.
       if (in != nullptr || got == 0) return Status::ok();
     }

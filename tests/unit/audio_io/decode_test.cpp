@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <numbers>
 #include <thread>
 
@@ -253,6 +254,22 @@ TEST(DecodeAudio, StereoIsAveraged) {
   }
 }
 
+TEST(DecodeAudio, NonFiniteSamplesBecomeZero) {
+  std::vector<float> samples = test::sine(440, 0.1, 16000, 1, 0.5f);
+  samples[10] = std::numeric_limits<float>::quiet_NaN();
+  samples[20] = std::numeric_limits<float>::infinity();
+  samples[30] = -std::numeric_limits<float>::infinity();
+  auto bytes = test::encode_audio({"pcm_f32le", "wav", 16000, 1, samples});
+  ASSERT_TRUE(bytes.ok());
+  auto wave = decode_audio_memory(*bytes, "nan.wav");
+  ASSERT_TRUE(wave.ok()) << wave.status().to_string();
+  ASSERT_EQ(wave->samples.size(), samples.size());
+  EXPECT_EQ(wave->samples[10], 0.0f);
+  EXPECT_EQ(wave->samples[20], 0.0f);
+  EXPECT_EQ(wave->samples[30], 0.0f);
+  EXPECT_EQ(wave->samples[11], samples[11]);
+}
+
 TEST(DecodeAudio, DurationLimitStopsDecodingEarly) {
   // 120 s of tone; a 10 s limit fails, and progress shows decoding stopped near 10 s.
   auto bytes =
@@ -374,6 +391,37 @@ TEST(DecodeAudio, TruncatedFilesNeverCrash) {
   auto half = decode_audio_memory(std::span(jfk).first(jfk.size() / 2), "jfk_half.mp3");
   ASSERT_TRUE(half.ok()) << half.status().to_string();
   EXPECT_NEAR(double(half->samples.size()) / 16000.0, 5.5, 0.3);
+}
+
+TEST(DecodeAudio, CorruptedBytesNeverCrash) {
+  // Small files with a few percent of their bytes overwritten (headers included): the audio
+  // that survives, or an error naming the input.
+  const CodecCase cases[] = {{"libmp3lame", "mp3", 44100, 2, 0}, {"aac", "ipod", 44100, 1, 0},
+                             {"libopus", "webm", 48000, 1, 0},   {"libvorbis", "ogg", 16000, 1, 0},
+                             {"pcm_s24le", "wav", 16000, 6, 0},  {"flac", "flac", 16000, 1, 0}};
+  uint32_t state = 99;
+  auto next = [&] { return state = state * 1664525u + 1013904223u; };
+  for (const CodecCase& c : cases) {
+    auto bytes = test::encode_audio(
+        {c.codec, c.container, c.rate, c.channels, test::sine(700, 0.5, c.rate, c.channels, 0.5f)});
+    ASSERT_TRUE(bytes.ok()) << bytes.status().to_string();
+    for (int variant = 0; variant < 12; ++variant) {
+      std::vector<std::byte> damaged = *bytes;
+      const std::size_t flips = 1 + damaged.size() * std::size_t(1 + variant % 4) / 100;
+      for (std::size_t f = 0; f < flips; ++f) {
+        damaged[(next() >> 8) % damaged.size()] = std::byte(next() >> 24);
+      }
+      const std::string name =
+          std::string("damaged_") + c.container + "_" + std::to_string(variant);
+      auto wave = decode_audio_memory(damaged, name);
+      if (wave.ok()) {
+        for (float v : wave->samples) ASSERT_TRUE(std::isfinite(v)) << name;
+      } else {
+        EXPECT_NE(wave.status().message().find(name), std::string::npos)
+            << wave.status().to_string();
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -42,7 +42,11 @@ struct DecodeOptions {
 /// DataLoss when nothing decodes (corrupt, truncated before any audio), OutOfRange past
 /// options.max_seconds, and when the audio is empty.
 ///
-/// A file truncated after some audio decodes to the audio that is there (as ffmpeg does).
+/// A file truncated after some audio decodes to the audio that is there (as ffmpeg does), and
+/// damaged packets are skipped; non-finite samples (a float WAV can hold NaN) become 0. Samples
+/// stay float: unlike `ffmpeg -f s16le` (what Whisper reads) nothing is quantized or clipped.
+/// The downmix is FFmpeg's default matrix normalized to unit gain, as `ffmpeg -ac 1` gives for
+/// integer output: stereo becomes (L + R) / 2.
 core::Result<Waveform> decode_audio_file(const std::filesystem::path& path,
                                          const DecodeOptions& options = {});
 
