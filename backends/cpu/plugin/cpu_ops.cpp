@@ -15,7 +15,9 @@
 #include "braid/cpu/rope.h"
 #include "braid/cpu/softmax.h"
 #include "braid/plugin_types.h"
+#include "cpu_conv.h"
 #include "cpu_copy.h"
+#include "cpu_layout_ops.h"
 
 namespace braid::cpu_plugin {
 namespace {
@@ -231,8 +233,12 @@ std::function<void()> prepare_set_rows(const NodeView& node, const OpTensors& io
     for (int64_t i = 0; i < m; ++i) {
       int32_t r;
       std::memcpy(&r, rows + i * index.strides[0], 4);
-      convert_copy(src + i * from.strides[0], from.dtype, from.strides + 1, dst + r * to.strides[0],
-                   to.dtype, to.strides + 1, from.shape + 1, from.rank - 1);
+      if (!convert_copy(src + i * from.strides[0], from.dtype, from.strides + 1,
+                        dst + r * to.strides[0], to.dtype, to.strides + 1, from.shape + 1,
+                        from.rank - 1)) {
+        plugin::fail(BRAID_STATUS_INVALID_ARGUMENT, "[cpu] set_rows: row ", i,
+                     " has a non-finite value, which ", abi::dtype_name(to.dtype), " cannot store");
+      }
     }
   };
 }
@@ -287,15 +293,19 @@ std::function<void()> prepare(const NodeView& node, const OpTensors& io, int thr
         check(cpu::layer_norm(x, n, w, b, y, n, total / n, n, eps, threads), "layer_norm");
       };
     }
-    case BRAID_OP_COPY: {
-      const braid_tensor_desc from = a, to = *node.out;
-      const std::byte* src = io.in[0];
-      std::byte* dst = io.out;
-      return [=] {
-        convert_copy(src, from.dtype, from.strides, dst, to.dtype, to.strides, from.shape,
-                     from.rank);
-      };
-    }
+    case BRAID_OP_COPY:
+      return prepare_copy(node, io, threads);
+    case BRAID_OP_GET_ROWS:
+      return prepare_get_rows(node, io, threads);
+    case BRAID_OP_PERMUTE:
+      return prepare_permute(node, io, threads);
+    case BRAID_OP_CONCAT:
+      return prepare_concat(node, io, threads);
+    case BRAID_OP_CONV1D:
+    case BRAID_OP_CONV2D:
+      return prepare_conv(node, io, threads);
+    case BRAID_OP_AVG_POOL2D:
+      return prepare_avg_pool2d(node, io, threads);
     case BRAID_OP_SET_ROWS:
       return prepare_set_rows(node, io);
     case BRAID_OP_RESHAPE: {

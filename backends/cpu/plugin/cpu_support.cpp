@@ -2,6 +2,7 @@
 
 #include "braid/abi_layout.h"
 #include "braid/core/dtype.h"
+#include "braid/core/quant.h"
 #include "braid/cpu/quant_matmul.h"
 #include "braid/graph_check.h"
 #include "cpu_copy.h"
@@ -205,29 +206,40 @@ std::string why_declined(const NodeView& node) {
     case BRAID_OP_RESHAPE:
       return need_contiguous(node, 1);  // always contiguous by the op's rule
     case BRAID_OP_SET_ROWS:
-      // set_rows appends to KV caches, which are states: a state stays on the device of its
-      // first user, so an F32 cache (read by attention that this backend declines) must not be
-      // claimed here, or its attention could run nowhere. Half caches are this backend's own.
-      if (node.out->dtype == abi::kF32) {
-        return "set_rows: an F32 cache is left to the backend that runs its attention";
-      }
-      [[fallthrough]];
     case BRAID_OP_COPY: {
-      // Likewise a copy into a strided F32 view of a buffer: the other way to append to a cache.
-      if (node.op == BRAID_OP_COPY && node.out->dtype == abi::kF32 && node.out->buffer &&
-          !contiguous(node.out)) {
-        return "copy: a strided F32 view (a cache append) is left to the backend running its "
-               "attention";
-      }
-      // Element copies in any layout; only the block type (Q8_0) is left to others.
+      // set_rows and strided copies append to KV caches, which are states: a state stays on the
+      // device of its first user, so a cache whose attention this backend declines (F32 or
+      // Q8_0: the kernel reads F16) must not be claimed here, or its attention could run
+      // nowhere. Half caches are this backend's own.
       const uint32_t from = node.in[0]->dtype, to = node.out->dtype;
-      if (!convertible(from) || !convertible(to)) {
-        return abi::detail::cat(node.op == BRAID_OP_COPY ? "copy" : "set_rows", ": ",
-                                abi::dtype_name(from), " to ", abi::dtype_name(to),
+      const char* name = node.op == BRAID_OP_COPY ? "copy" : "set_rows";
+      const bool cache_write =
+          node.out->buffer != nullptr && (node.op == BRAID_OP_SET_ROWS || to == abi::kQ8_0 ||
+                                          (to == abi::kF32 && !contiguous(node.out)));
+      if (cache_write && (to == abi::kF32 || to == abi::kQ8_0)) {
+        return abi::detail::cat(name, ": a ", abi::dtype_name(to),
+                                " cache view is left to the "
+                                "backend that runs its attention");
+      }
+      if (!convertible(from, to)) {
+        return abi::detail::cat(name, ": ", abi::dtype_name(from), " to ", abi::dtype_name(to),
                                 " is not converted here");
       }
       return {};
     }
+    case BRAID_OP_GET_ROWS:
+      if (!abi::is_float_type(node.in[0]->dtype) &&
+          !core::is_convertible(static_cast<core::DType>(node.in[0]->dtype))) {
+        return abi::detail::cat("get_rows: no conversion from ",
+                                abi::dtype_name(node.in[0]->dtype));
+      }
+      return {};
+    case BRAID_OP_PERMUTE:
+    case BRAID_OP_CONCAT:
+    case BRAID_OP_AVG_POOL2D:
+    case BRAID_OP_CONV1D:
+    case BRAID_OP_CONV2D:
+      return {};  // any layout and dtype the ABI allows
     default:
       return abi::detail::cat("op ", node.op, " has no cpu kernel");
   }
