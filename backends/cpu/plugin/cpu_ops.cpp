@@ -157,9 +157,10 @@ std::function<void()> prepare_softmax(const NodeView& node, const OpTensors& io,
 }
 
 std::function<void()> prepare_attention(const NodeView& node, const OpTensors& io, int threads) {
-  const braid_tensor_desc& q = *node.in[0];
-  const braid_tensor_desc& k = *node.in[1];
-  const braid_tensor_desc& v = *node.in[2];
+  const braid_tensor_desc q = unit_dims_packed(*node.in[0]);
+  const braid_tensor_desc k = unit_dims_packed(*node.in[1]);
+  const braid_tensor_desc v = unit_dims_packed(*node.in[2]);
+  const braid_tensor_desc out = unit_dims_packed(*node.out);
   cpu::AttentionArgs args;
   args.n_q = q.shape[0];
   args.n_head = q.shape[1];
@@ -169,20 +170,26 @@ std::function<void()> prepare_attention(const NodeView& node, const OpTensors& i
   args.head_dim_v = v.shape[2];
   args.q = f32(io.in[0]);
   args.q_stride = q.strides[0] / 4;
-  args.k = reinterpret_cast<const uint16_t*>(io.in[1]);
-  args.k_stride = k.strides[0] / 2;
-  args.k_head_stride = k.strides[1] / 2;
-  args.v = reinterpret_cast<const uint16_t*>(io.in[2]);
-  args.v_stride = v.strides[0] / 2;
-  args.v_head_stride = v.strides[1] / 2;
+  const int64_t size = k.dtype == abi::kF32 ? 4 : 2;
+  if (size == 4) {
+    args.k_f32 = f32(io.in[1]);
+    args.v_f32 = f32(io.in[2]);
+  } else {
+    args.k = reinterpret_cast<const uint16_t*>(io.in[1]);
+    args.v = reinterpret_cast<const uint16_t*>(io.in[2]);
+  }
+  args.k_stride = k.strides[0] / size;
+  args.k_head_stride = k.strides[1] / size;
+  args.v_stride = v.strides[0] / size;
+  args.v_head_stride = v.strides[1] / size;
   args.out = f32(io.out);
-  args.out_stride = node.out->strides[0] / 4;
+  args.out_stride = out.strides[0] / 4;
   args.scale = node.params.attention.scale;
   args.causal = node.params.attention.causal != 0;
   args.positions = reinterpret_cast<const int32_t*>(io.in[3]);
   if (io.in[4]) {
     args.mask = f32(io.in[4]);
-    args.mask_stride = node.in[4]->strides[0] / 4;
+    args.mask_stride = unit_dims_packed(*node.in[4]).strides[0] / 4;
   }
   const int32_t* valid = reinterpret_cast<const int32_t*>(io.in[5]);
   return [=]() mutable {
