@@ -185,6 +185,27 @@ HostTensor HostTensor::from_bytes(uint32_t dtype,
   return t;
 }
 
+HostTensor HostTensor::strided(uint32_t dtype,
+                               std::vector<int64_t> shape,
+                               std::vector<int64_t> strides,
+                               const std::vector<std::byte>& bytes) {
+  const abi::DtypeFacts* facts = abi::dtype_facts(dtype);
+  int64_t last = 0;  // offset of the last element
+  for (size_t i = 0; i < shape.size(); ++i) last += (shape[i] - 1) * strides[i];
+  if (facts == nullptr || facts->block_size != 1 || shape.size() != strides.size() ||
+      last + facts->block_bytes > static_cast<int64_t>(bytes.size())) {
+    ADD_FAILURE() << "strided: a plain type whose elements lie inside the " << bytes.size()
+                  << " bytes";
+    std::abort();
+  }
+  HostTensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.strides_ = std::move(strides);
+  t.bytes_ = bytes;
+  return t;
+}
+
 HostTensor HostTensor::random(
     uint32_t dtype, std::vector<int64_t> shape, uint64_t seed, float lo, float hi) {
   int64_t n = 1;

@@ -44,6 +44,12 @@ class HostTensor {
   static HostTensor from_bytes(uint32_t dtype,
                                std::vector<int64_t> shape,
                                const std::vector<std::byte>& bytes);
+  /// A plain-type tensor over `bytes` read with byte `strides`, which may repeat elements
+  /// (stride 0: a broadcast input). Aborts the test when an element would fall outside `bytes`.
+  static HostTensor strided(uint32_t dtype,
+                            std::vector<int64_t> shape,
+                            std::vector<int64_t> strides,
+                            const std::vector<std::byte>& bytes);
   /// Values uniform in [lo, hi) from a fixed generator (the same on every machine).
   static HostTensor random(
       uint32_t dtype, std::vector<int64_t> shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f);
