@@ -24,10 +24,12 @@ std::vector<MatmulShape> matmul_shapes(uint32_t dtype) {
             {{5, 64}, 1, false}, {{64}, 3, true},    {{2, 3, 40}, 7, false}};
   }
   if (block == 32) {
-    return {
-        {{1, 32}, 1, false}, {{3, 96}, 17, true}, {{17, 4096}, 33, false}, {{2, 3, 64}, 5, true}};
+    // 40 and 48 rows: a prompt, past the cpu backend's switch to int8 GEMM for weights buffers.
+    return {{{1, 32}, 1, false},   {{3, 96}, 17, true},  {{17, 4096}, 33, false},
+            {{2, 3, 64}, 5, true}, {{40, 96}, 17, true}, {{2, 24, 160}, 9, false}};
   }
-  return {{{1, 256}, 3, true}, {{17, 4096}, 33, false}, {{2, 3, 512}, 5, false}};
+  return {
+      {{1, 256}, 3, true}, {{17, 4096}, 33, false}, {{2, 3, 512}, 5, false}, {{40, 512}, 19, true}};
 }
 
 class LinearParity : public Parity {};

@@ -306,6 +306,7 @@ GraphCase OpCase::graph() const {
     if (inputs[i]) {
       node.inputs[i] = static_cast<int32_t>(g.tensors.size());
       g.tensors.push_back(GraphTensor::input(*inputs[i]));
+      g.tensors.back().weights = (weight_inputs >> i & 1u) != 0;
     } else {
       node.inputs[i] = -1;
     }
@@ -337,8 +338,9 @@ core::Result<GraphResult> run_graph(plugins::Device& device, const GraphCase& gr
       bytes.assign(kGuardBytes, kGuardByte);
       bytes.insert(bytes.end(), t.data.bytes().begin(), t.data.bytes().end());
       bytes.insert(bytes.end(), kGuardBytes, kGuardByte);
-      BRAID_ASSIGN_OR_RETURN(buffers[i],
-                             device.alloc(bytes.size(), plugins::BufferUsage::Activations));
+      BRAID_ASSIGN_OR_RETURN(
+          buffers[i], device.alloc(bytes.size(), t.weights ? plugins::BufferUsage::Weights
+                                                           : plugins::BufferUsage::Activations));
       BRAID_TRY(device.upload(buffers[i], 0, bytes.data(), bytes.size()));
       descs[i].buffer = buffers[i].handle();
       descs[i].offset = kGuardBytes;

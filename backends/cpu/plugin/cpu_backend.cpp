@@ -39,7 +39,7 @@ std::string features() {
 
 class CpuGraph final : public plugin::Compiled {
  public:
-  CpuGraph(const plugin::Graph& graph, int threads) : graph_(graph) {
+  CpuGraph(const plugin::Graph& graph, int threads, WeightCache* cache) : graph_(graph) {
     // Each intermediate gets its own 64-byte aligned block (no reuse yet).
     storage_.resize(graph_.tensors.size());
     descs_.resize(graph_.tensors.size());
@@ -66,6 +66,7 @@ class CpuGraph final : public plugin::Compiled {
       view.op = node.op;
       view.params = node.params;
       OpTensors io;
+      io.cache = cache;
       for (uint32_t s = 0; s < BRAID_MAX_OP_INPUTS; ++s) {
         const int32_t index = node.input(s);
         if (index < 0) continue;
@@ -206,7 +207,7 @@ class CpuDevice final : public plugin::HostDevice {
   }
 
   std::unique_ptr<plugin::Compiled> compile(const plugin::Graph& graph) override {
-    return std::make_unique<CpuGraph>(graph, threads_);
+    return std::make_unique<CpuGraph>(graph, threads_, &weights_);
   }
 
   void run(plugin::Compiled& compiled, plugin::Stream*) override {
@@ -215,6 +216,7 @@ class CpuDevice final : public plugin::HostDevice {
 
  private:
   int threads_;
+  WeightCache weights_;  // outlives every graph: the host frees graphs before their device
 };
 
 struct CpuBackend {

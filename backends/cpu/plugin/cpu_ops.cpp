@@ -61,6 +61,20 @@ std::vector<float> weights_f32(const braid_tensor_desc& w, const std::byte* data
 
 int64_t inner(const braid_tensor_desc& t) { return t.shape[t.rank - 1]; }
 
+// From this many rows a product with GGUF weights in a weights buffer runs as int8 GEMM (oneDNN,
+// activations quantized per row) instead of the block kernel: at 512 rows it is several times
+// faster (bench/results/2026-11-23-cpu-prefill.md), at the price of one s8 copy of the matrix.
+constexpr int64_t kInt8GemmRows = 32;
+
+enum CacheKind { kPackedF32 = 0, kRepacked = 1, kInt8 = 2 };
+
+template <typename T>
+std::shared_ptr<T> shared(const OpTensors& io,
+                          const WeightCache::Key& key,
+                          const std::function<std::shared_ptr<T>()>& make) {
+  return io.cache ? io.cache->get<T>(key, make) : make();
+}
+
 std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, int threads) {
   const braid_tensor_desc& w = *node.in[1];
   const int64_t n = w.shape[0], k = w.shape[1];
@@ -68,23 +82,26 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   const float* x = f32(io.in[0]);
   const float* bias = io.in[2] ? f32(io.in[2]) : nullptr;
   float* y = f32(io.out);
+  const bool constant = io.weights[1] && (bias == nullptr || io.weights[2]);
   if (w.dtype == abi::kF32 || w.dtype == abi::kF16 || w.dtype == abi::kBF16) {
     // oneDNN's f32 GEMM packs W itself; rows that are not plain f32 are widened first (exact).
     const braid_tensor_desc layout = w;
     const std::byte* raw = io.in[1];
-    auto create = [=] {
+    std::function<std::shared_ptr<cpu::GemmF32>()> create = [=] {
       // A dim of size 1 may carry any stride: one row is read as if packed.
       const int64_t ldw = n == 1 ? k : layout.strides[0] / 4;
       if (layout.dtype == abi::kF32 && layout.strides[1] == 4 && layout.strides[0] % 4 == 0 &&
           ldw >= k) {
-        return unwrap(cpu::GemmF32::create(reinterpret_cast<const float*>(raw), n, k, ldw, bias),
-                      "matmul");
+        return std::shared_ptr<cpu::GemmF32>(unwrap(
+            cpu::GemmF32::create(reinterpret_cast<const float*>(raw), n, k, ldw, bias), "matmul"));
       }
       const std::vector<float> wide = weights_f32(layout, raw);
-      return unwrap(cpu::GemmF32::create(wide.data(), n, k, k, bias), "matmul");
+      return std::shared_ptr<cpu::GemmF32>(
+          unwrap(cpu::GemmF32::create(wide.data(), n, k, k, bias), "matmul"));
     };
-    if (io.weights[1] && (io.in[2] == nullptr || io.weights[2])) {
-      std::shared_ptr<cpu::GemmF32> gemm = create();
+    if (constant) {
+      const WeightCache::Key key{kPackedF32, raw, w.dtype, n, k, w.strides[0], bias};
+      std::shared_ptr<cpu::GemmF32> gemm = shared(io, key, create);
       return [=] { check(gemm->run(x, m, y, threads), "matmul"); };
     }
     // Weights that may change between runs are packed on every run.
@@ -97,11 +114,29 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   matrix.data = io.in[1];
   matrix.row_stride = n == 1 ? abi::row_bytes(w.dtype, k) : w.strides[0];
   check(cpu::validate(matrix), "matmul");
+  if (constant && m >= kInt8GemmRows) {
+    const WeightCache::Key key{kInt8, matrix.data, w.dtype, n, k, matrix.row_stride, bias};
+    std::function<std::shared_ptr<cpu::GemmInt8>()> create =
+        [=]() -> std::shared_ptr<cpu::GemmInt8> {
+      auto gemm =
+          cpu::GemmInt8::create_from_gguf(matrix.dtype, matrix.data, n, k, matrix.row_stride, bias);
+      if (!gemm.ok() && gemm.status().code() == core::StatusCode::NotSupported) return nullptr;
+      return std::shared_ptr<cpu::GemmInt8>(unwrap(std::move(gemm), "matmul"));
+    };
+    // nullptr: built without oneDNN's int8 GEMM; the block kernel below serves every size.
+    if (std::shared_ptr<cpu::GemmInt8> gemm = shared(io, key, create)) {
+      return [=] { check(gemm->run(x, m, y, threads), "matmul"); };
+    }
+  }
   auto activations = std::make_shared<cpu::ActivationBuffer>();
   check(activations->reserve(m, k), "matmul");
   if (io.weights[1]) {
-    auto packed = std::make_shared<cpu::RepackedMatrix>(
-        unwrap(cpu::RepackedMatrix::create(matrix, threads), "matmul"));
+    const WeightCache::Key key{kRepacked, matrix.data, w.dtype, n, k, matrix.row_stride, nullptr};
+    std::function<std::shared_ptr<cpu::RepackedMatrix>()> create = [=] {
+      return std::make_shared<cpu::RepackedMatrix>(
+          unwrap(cpu::RepackedMatrix::create(matrix, threads), "matmul"));
+    };
+    std::shared_ptr<cpu::RepackedMatrix> packed = shared(io, key, create);
     return [=] {
       auto a = unwrap(activations->quantize(x, m, k, k, threads), "matmul");
       check(cpu::quant_matmul(packed->view(), a, bias, y, n, threads), "matmul");

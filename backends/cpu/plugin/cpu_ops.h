@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "cpu_support.h"
+#include "cpu_weight_cache.h"
 
 namespace braid::cpu_plugin {
 
@@ -16,6 +17,8 @@ struct OpTensors {
   /// packed at compile time. Other inputs are read afresh on every run.
   std::array<bool, BRAID_MAX_OP_INPUTS> weights{};
   std::byte* out = nullptr;
+  /// Where packed weights are shared with the device's other compiled graphs (nullptr: not).
+  WeightCache* cache = nullptr;
 };
 
 /// Prepares a node that why_declined() accepted: creates oneDNN primitives, packs constant

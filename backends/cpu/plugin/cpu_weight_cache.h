@@ -1,0 +1,46 @@
+// Packed weights shared by every compiled graph of a device. A model compiles several graphs over
+// the same weights (one decode step, prompts of a few lengths); each packs its matrices once
+// (oneDNN's blocked f32, repacked GGUF tiles, int8 codes), and without sharing every graph would
+// hold its own copy of the model. Entries are weak: a packing lives as long as some compiled
+// graph uses it, so a weights buffer freed after its graphs (the ABI's order) never leaves a stale
+// entry behind for a later buffer at the same address.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+
+namespace braid::cpu_plugin {
+
+class WeightCache {
+ public:
+  /// What was packed, from which memory: (kind, address, dtype, rows, cols, row stride, the
+  /// bias folded in or nullptr).
+  using Key = std::tuple<int, const void*, uint32_t, int64_t, int64_t, int64_t, const void*>;
+
+  /// The packing under `key`, made by `make` when no live graph holds one. `T` must be the same
+  /// for every use of a given kind.
+  template <typename T>
+  std::shared_ptr<T> get(const Key& key, const std::function<std::shared_ptr<T>()>& make) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) {
+      if (std::shared_ptr<void> live = it->second.lock()) return std::static_pointer_cast<T>(live);
+    }
+    std::shared_ptr<T> made = make();
+    entries_[key] = made;
+    for (auto e = entries_.begin(); e != entries_.end();) {  // drop expired entries
+      e = e->second.expired() ? entries_.erase(e) : std::next(e);
+    }
+    return made;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<Key, std::weak_ptr<void>> entries_;
+};
+
+}  // namespace braid::cpu_plugin
