@@ -11,6 +11,7 @@
 
 #include "braid/abi_layout.h"
 #include "braid/cpu/cpu_features.h"
+#include "braid/cpu/gemm.h"
 #include "braid/plugin_adapter.h"
 #include "cpu_ops.h"
 #include "cpu_support.h"
@@ -33,8 +34,8 @@ std::string cpu_model_name() {
 }
 
 std::string features() {
-  return abi::detail::cat("isa=", cpu::isa_name(cpu::active_isa()), " onednn ",
-                          cpu::cpu_feature_string());
+  return abi::detail::cat("isa=", cpu::isa_name(cpu::active_isa()),
+                          cpu::gemm_uses_onednn() ? " onednn " : " ", cpu::cpu_feature_string());
 }
 
 class CpuGraph final : public plugin::Compiled {

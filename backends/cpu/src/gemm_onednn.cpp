@@ -18,6 +18,8 @@
 #include "kernel_checks.h"
 
 namespace braid::cpu {
+
+bool gemm_uses_onednn() { return true; }
 namespace {
 
 using dnnl::memory;

@@ -24,13 +24,18 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "braid/core/dtype.h"
 #include "braid/core/status.h"
 
 namespace braid::cpu {
 
-/// y = x · Wᵀ (+ bias) in f32.
+/// True when braid_cpu_kernels was built with oneDNN (BRAID_ENABLE_ONEDNN). Without it GemmF32
+/// runs PanelGemmF32 and GemmInt8::create returns NotSupported.
+bool gemm_uses_onednn();
+
+/// y = x · Wᵀ (+ bias) in f32: oneDNN's brgemm, or PanelGemmF32 in a build without oneDNN.
 class GemmF32 {
  public:
   /// Packs W [n, k] (row i at w + i·ldw) and copies bias [n] (may be null).
@@ -55,6 +60,33 @@ class GemmF32 {
  private:
   explicit GemmF32(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
+};
+
+/// y = x · Wᵀ (+ bias) in f32 with our own kernel (AVX-512 or AVX2, chosen at run time): W packed
+/// once into 16-column panels, register tiles of 6 × 64 (AVX-512) or 3 × 32 (AVX2) outputs, k in
+/// blocks of 256. Built in every configuration (so it is tested everywhere); GemmF32 uses it when
+/// oneDNN is absent. Immutable after creation; run() is thread-safe for distinct outputs.
+class PanelGemmF32 {
+ public:
+  /// Packs W [n, k] (row i at w + i·ldw) and copies bias [n] (may be null).
+  /// @return InvalidArgument for bad sizes, NotSupported on a CPU without AVX2.
+  static core::Result<std::unique_ptr<PanelGemmF32>> create(
+      const float* w, int64_t n, int64_t k, int64_t ldw, const float* bias);
+
+  /// y [m, n] = x [m, k] · Wᵀ (+ bias), both contiguous. m = 0 does nothing.
+  core::Status run(const float* x, int64_t m, float* y, int n_threads = 0) const;
+
+  int64_t n() const { return n_; }
+  int64_t k() const { return k_; }
+
+ private:
+  PanelGemmF32() = default;
+  struct Free {
+    void operator()(float* p) const;
+  };
+  int64_t n_ = 0, k_ = 0;
+  std::unique_ptr<float, Free> panels_;
+  std::vector<float> bias_;  // empty: none
 };
 
 /// y = x · Wᵀ (+ bias) with int8 arithmetic (see the header comment for the scales and the error).
