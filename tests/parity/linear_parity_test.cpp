@@ -57,6 +57,30 @@ TEST_P(LinearParity, MatmulEveryWeightType) {
   finish();
 }
 
+// Transformer activations carry a few channels tens of times larger than the rest: a kernel that
+// quantizes a whole row of activations with one scale loses the small values to the large one.
+// A prompt's worth of rows (past the cpu backend's int8 GEMM switch), weights in weights buffers.
+TEST_P(LinearParity, MatmulWithOutlierChannels) {
+  uint64_t seed = 150;
+  for (uint32_t dtype : {abi::kQ8_0, abi::kQ4_0, abi::kQ4_K, abi::kQ6_K}) {
+    const int64_t m = 48, k = 1024, n = 24;
+    std::vector<float> x = HostTensor::random(kF32, {m, k}, ++seed).to_f32();
+    for (int64_t r = 0; r < m; ++r) {
+      x[r * k + 7] = 60.0f;
+      x[r * k + 700] = -45.0f;
+    }
+    OpCase c;
+    c.op = BRAID_OP_MATMUL;
+    c.inputs = {HostTensor::from_f32(kF32, {m, k}, x),
+                HostTensor::random(dtype, {n, k}, ++seed, -0.05f, 0.05f)};
+    c.weight_inputs = 0b10;
+    c.label = "matmul with outlier channels x " + describe(*c.inputs[1]);
+    c.output = GraphTensor::output(kF32, {m, n});
+    check(c, tolerance(c.op, dtype));
+  }
+  finish();
+}
+
 TEST_P(LinearParity, GetRowsEveryTableType) {
   uint64_t seed = 200;
   for (uint32_t dtype : kWeightTypes) {

@@ -40,7 +40,7 @@ std::string features() {
 
 class CpuGraph final : public plugin::Compiled {
  public:
-  CpuGraph(const plugin::Graph& graph, int threads, WeightCache* cache) : graph_(graph) {
+  CpuGraph(const plugin::Graph& graph, int threads, cpu::WeightCache* cache) : graph_(graph) {
     // Each intermediate gets its own 64-byte aligned block (no reuse yet).
     storage_.resize(graph_.tensors.size());
     descs_.resize(graph_.tensors.size());
@@ -217,7 +217,7 @@ class CpuDevice final : public plugin::HostDevice {
 
  private:
   int threads_;
-  WeightCache weights_;  // outlives every graph: the host frees graphs before their device
+  cpu::WeightCache weights_;  // outlives every graph: the host frees graphs before their device
 };
 
 struct CpuBackend {

@@ -7,6 +7,7 @@
 #include "braid/abi_layout.h"
 #include "braid/core/dtype.h"
 #include "braid/core/half.h"
+#include "braid/core/quant.h"
 #include "braid/cpu/attention.h"
 #include "braid/cpu/elementwise.h"
 #include "braid/cpu/gemm.h"
@@ -39,23 +40,22 @@ T unwrap(core::Result<T> result, const char* op) {
 
 float* f32(std::byte* p) { return reinterpret_cast<float*>(p); }
 
-// W [n, k] of F32, F16 or BF16 in any layout, as contiguous f32 rows.
+// W [n, k] of a float type in any layout, or of a GGUF block type core converts (Q4_1, Q5_0,
+// Q5_1: the types the block kernels lack), as contiguous f32 rows.
 std::vector<float> weights_f32(const braid_tensor_desc& w, const std::byte* data) {
   const int64_t n = w.shape[0], k = w.shape[1];
   std::vector<float> out(static_cast<size_t>(n * k));
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < k; ++j) {
-      const std::byte* e = data + i * w.strides[0] + j * w.strides[1];
-      float& v = out[static_cast<size_t>(i * k + j)];
-      if (w.dtype == abi::kF32) {
-        std::memcpy(&v, e, 4);
-      } else {
-        uint16_t bits;
-        std::memcpy(&bits, e, 2);
-        v = w.dtype == abi::kF16 ? core::fp16_to_f32(bits) : core::bf16_to_f32(bits);
-      }
+  if (abi::is_block_type(w.dtype)) {
+    for (int64_t i = 0; i < n; ++i) {
+      check(core::dequantize_row(static_cast<core::DType>(w.dtype), data + i * w.strides[0],
+                                 out.data() + i * k, k),
+            "matmul");
     }
+    return out;
   }
+  const int64_t strides[2] = {k * 4, 4};
+  convert_copy(data, w.dtype, w.strides, reinterpret_cast<std::byte*>(out.data()), abi::kF32,
+               strides, w.shape, 2);
   return out;
 }
 
@@ -70,7 +70,7 @@ enum CacheKind { kPackedF32 = 0, kRepacked = 1, kInt8 = 2 };
 
 template <typename T>
 std::shared_ptr<T> shared(const OpTensors& io,
-                          const WeightCache::Key& key,
+                          const cpu::WeightCache::Key& key,
                           const std::function<std::shared_ptr<T>()>& make) {
   return io.cache ? io.cache->get<T>(key, make) : make();
 }
@@ -83,8 +83,9 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   const float* bias = io.in[2] ? f32(io.in[2]) : nullptr;
   float* y = f32(io.out);
   const bool constant = io.weights[1] && (bias == nullptr || io.weights[2]);
-  if (w.dtype == abi::kF32 || w.dtype == abi::kF16 || w.dtype == abi::kBF16) {
-    // oneDNN's f32 GEMM packs W itself; rows that are not plain f32 are widened first (exact).
+  if (!cpu::quant_matmul_supports(static_cast<core::DType>(w.dtype))) {
+    // The f32 GEMM packs W itself; rows that are not plain f32 are widened first (exact for
+    // the float types; the dequantized values for Q4_1/Q5_0/Q5_1, which cost 4 bytes a weight).
     const braid_tensor_desc layout = w;
     const std::byte* raw = io.in[1];
     std::function<std::shared_ptr<cpu::GemmF32>()> create = [=] {
@@ -100,7 +101,7 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
           unwrap(cpu::GemmF32::create(wide.data(), n, k, k, bias), "matmul"));
     };
     if (constant) {
-      const WeightCache::Key key{kPackedF32, raw, w.dtype, n, k, w.strides[0], bias};
+      const cpu::WeightCache::Key key{kPackedF32, raw, w.dtype, n, k, w.strides[0], bias};
       std::shared_ptr<cpu::GemmF32> gemm = shared(io, key, create);
       return [=] { check(gemm->run(x, m, y, threads), "matmul"); };
     }
@@ -115,7 +116,7 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   matrix.row_stride = n == 1 ? abi::row_bytes(w.dtype, k) : w.strides[0];
   check(cpu::validate(matrix), "matmul");
   if (constant && m >= kInt8GemmRows) {
-    const WeightCache::Key key{kInt8, matrix.data, w.dtype, n, k, matrix.row_stride, bias};
+    const cpu::WeightCache::Key key{kInt8, matrix.data, w.dtype, n, k, matrix.row_stride, bias};
     std::function<std::shared_ptr<cpu::GemmInt8>()> create =
         [=]() -> std::shared_ptr<cpu::GemmInt8> {
       auto gemm =
@@ -131,7 +132,8 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   auto activations = std::make_shared<cpu::ActivationBuffer>();
   check(activations->reserve(m, k), "matmul");
   if (io.weights[1]) {
-    const WeightCache::Key key{kRepacked, matrix.data, w.dtype, n, k, matrix.row_stride, nullptr};
+    const cpu::WeightCache::Key key{kRepacked, matrix.data,       w.dtype, n,
+                                    k,         matrix.row_stride, nullptr};
     std::function<std::shared_ptr<cpu::RepackedMatrix>()> create = [=] {
       return std::make_shared<cpu::RepackedMatrix>(
           unwrap(cpu::RepackedMatrix::create(matrix, threads), "matmul"));

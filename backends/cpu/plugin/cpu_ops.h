@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <functional>
 
+#include "braid/cpu/weight_cache.h"
 #include "cpu_support.h"
-#include "cpu_weight_cache.h"
 
 namespace braid::cpu_plugin {
 
@@ -18,7 +18,7 @@ struct OpTensors {
   std::array<bool, BRAID_MAX_OP_INPUTS> weights{};
   std::byte* out = nullptr;
   /// Where packed weights are shared with the device's other compiled graphs (nullptr: not).
-  WeightCache* cache = nullptr;
+  cpu::WeightCache* cache = nullptr;
 };
 
 /// Prepares a node that why_declined() accepted: creates oneDNN primitives, packs constant

@@ -39,6 +39,7 @@ std::string why_matmul(const NodeView& node) {
     }
     return {};
   }
+  if (core::is_convertible(static_cast<core::DType>(w.dtype))) return {};  // dequantized to f32
   return abi::detail::cat("matmul: no kernel for weights of type ", abi::dtype_name(w.dtype));
 }
 

@@ -13,7 +13,7 @@
 #include <mutex>
 #include <tuple>
 
-namespace braid::cpu_plugin {
+namespace braid::cpu {
 
 class WeightCache {
  public:
@@ -43,4 +43,4 @@ class WeightCache {
   std::map<Key, std::weak_ptr<void>> entries_;
 };
 
-}  // namespace braid::cpu_plugin
+}  // namespace braid::cpu
