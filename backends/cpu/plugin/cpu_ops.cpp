@@ -62,8 +62,9 @@ std::vector<float> weights_f32(const braid_tensor_desc& w, const std::byte* data
 int64_t inner(const braid_tensor_desc& t) { return t.shape[t.rank - 1]; }
 
 // From this many rows a product with GGUF weights in a weights buffer runs as int8 GEMM (oneDNN,
-// activations quantized per row) instead of the block kernel: at 512 rows it is several times
-// faster (bench/results/2026-11-23-cpu-prefill.md), at the price of one s8 copy of the matrix.
+// activations quantized per 256-value K block) instead of the block kernel: 1.4-2.7x faster at
+// 512 rows, 1.3-2.1x at 32 (bench/results/2026-11-23-cpu-prefill.md), for one s8 copy of the
+// matrix beside the repacked one.
 constexpr int64_t kInt8GemmRows = 32;
 
 enum CacheKind { kPackedF32 = 0, kRepacked = 1, kInt8 = 2 };
