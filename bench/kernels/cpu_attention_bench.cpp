@@ -23,7 +23,7 @@
 #include "braid/core/half.h"
 #include "braid/cpu/attention.h"
 #include "braid/cpu/cpu_features.h"
-#include "cpu_bench_main.h"
+#include "cpu_bench_support.h"
 
 namespace {
 

@@ -20,7 +20,7 @@
 #include "braid/cpu/norm.h"
 #include "braid/cpu/rope.h"
 #include "braid/cpu/softmax.h"
-#include "cpu_bench_main.h"
+#include "cpu_bench_support.h"
 
 namespace {
 

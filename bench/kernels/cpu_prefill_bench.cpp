@@ -34,17 +34,14 @@
 #include "braid/cpu/gemm.h"
 #include "braid/cpu/im2col.h"
 #include "braid/cpu/quant_matmul.h"
-#include "cpu_bench_main.h"
+#include "cpu_bench_support.h"
 
 namespace {
 
 using braid::core::DType;
 namespace cpu = braid::cpu;
 
-struct Shape {
-  const char* name;
-  int64_t m, n, k;
-};
+using Shape = braid::bench::GemmShape;
 
 constexpr Shape kShapes[] = {
     {"llama3.2_1b/prefill512/attn_q", 512, 2048, 2048},
@@ -59,18 +56,10 @@ constexpr DType kTypes[] = {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K};
 
 enum class Path { Blocks, Int8, F32 };
 
-std::vector<float> random_values(int64_t n, float stddev, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, stddev);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = normal(rng);
-  return v;
-}
-
 // W [n, k] quantized to `dtype` rows.
 std::vector<uint8_t> gguf_weights(DType dtype, int64_t n, int64_t k, int64_t* row_bytes) {
   *row_bytes = static_cast<int64_t>(*braid::core::dtype_row_bytes(dtype, k));
-  const std::vector<float> w = random_values(n * k, 0.02f, 7);
+  const std::vector<float> w = braid::bench::normal_values(n * k, 0.02f, 7);
   std::vector<uint8_t> out(static_cast<size_t>(n * *row_bytes));
   for (int64_t i = 0; i < n; ++i) {
     (void)braid::core::quantize_row(dtype, w.data() + i * k, out.data() + i * *row_bytes, k);
@@ -82,7 +71,7 @@ void prefill_bench(benchmark::State& state, Shape shape, DType dtype, Path path)
   const int threads = static_cast<int>(state.range(0));
   int64_t row_bytes = 0;
   const std::vector<uint8_t> w = gguf_weights(dtype, shape.n, shape.k, &row_bytes);
-  const std::vector<float> x = random_values(shape.m * shape.k, 1.0f, 3);
+  const std::vector<float> x = braid::bench::normal_values(shape.m * shape.k, 1.0f, 3);
   std::vector<float> y(static_cast<size_t>(shape.m * shape.n));
   const cpu::GgufMatrix matrix{dtype, shape.n, shape.k, w.data(), row_bytes};
 
@@ -189,8 +178,8 @@ void conv_im2col_bench(benchmark::State& state, ConvShape c) {
   g.x_c = c.h * c.w * 4;
   g.x_h = c.w * 4;
   g.x_w = 4;
-  const std::vector<float> x = random_values(c.c_in * c.h * c.w, 1.0f, 5);
-  const std::vector<float> w = random_values(c.c_out * g.k(), 0.02f, 6);
+  const std::vector<float> x = braid::bench::normal_values(c.c_in * c.h * c.w, 1.0f, 5);
+  const std::vector<float> w = braid::bench::normal_values(c.c_out * g.k(), 0.02f, 6);
   auto gemm = cpu::GemmF32::create(w.data(), c.c_out, g.k(), g.k(), nullptr);
   if (!gemm.ok()) return state.SkipWithError(gemm.status().to_string().c_str());
   std::vector<float> cols(static_cast<size_t>(g.positions() * g.k()));
@@ -235,8 +224,8 @@ void conv_onednn_bench(benchmark::State& state, ConvShape c) {
                                              dnnl::algorithm::convolution_direct, any(src_dims),
                                              any(w_dims), any(dst_dims), strides, pads, pads);
   const dnnl::convolution_forward::primitive_desc pd(desc, engine);
-  std::vector<float> x = random_values(c.c_in * c.h * c.w, 1.0f, 5);
-  std::vector<float> w = random_values(c.c_out * c.c_in * kh * c.kernel, 0.02f, 6);
+  std::vector<float> x = braid::bench::normal_values(c.c_in * c.h * c.w, 1.0f, 5);
+  std::vector<float> w = braid::bench::normal_values(c.c_out * c.c_in * kh * c.kernel, 0.02f, 6);
   std::vector<float> y(static_cast<size_t>(c.c_out * ho * wo));
   memory user_src({src_dims, memory::data_type::f32, Tag::nchw}, engine, x.data());
   memory user_w({w_dims, memory::data_type::f32, Tag::oihw}, engine, w.data());

@@ -27,7 +27,7 @@
 #include "braid/core/half.h"
 #include "braid/cpu/cpu_features.h"
 #include "braid/cpu/quant_matmul.h"
-#include "cpu_bench_main.h"
+#include "cpu_bench_support.h"
 
 namespace {
 
