@@ -2,6 +2,7 @@
 // behind the plugin ABI. Compile turns every node into a prepared call (oneDNN primitives made
 // and weights packed once); run calls them in order over intermediates planned at compile time.
 // Nodes the kernels do not take are declined (cpu_support.cpp), never run badly.
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -74,6 +75,7 @@ class CpuGraph final : public plugin::Compiled {
         view.in[s] = &descs_[index];
         io.in[s] = data(index);
         io.weights[s] = is_weights(index);
+        io.buffer_ids[s] = buffer_id(index);
       }
       view.out = &descs_[node.output];
       io.out = data(node.output);
@@ -102,6 +104,7 @@ class CpuGraph final : public plugin::Compiled {
           steps_.push_back([=] { copy4(source, &layout, packed, packed_layout); });
           io.in[s] = packed;
           io.weights[s] = false;
+          io.buffer_ids[s] = 0;
         }
       }
       steps_.push_back(prepare(gathered.view, io, threads));
@@ -120,6 +123,7 @@ class CpuGraph final : public plugin::Compiled {
                     : storage_[index]->data();
   }
   bool is_weights(int32_t index) const;
+  uint64_t buffer_id(int32_t index) const;
 
   // Copies the 4-byte elements of a tensor shaped like `shape`: from `src` with the strides of
   // `from` (nullptr: contiguous) to `dst` with those of `shape` (contiguous when `from` is set).
@@ -156,20 +160,32 @@ class CpuGraph final : public plugin::Compiled {
 class CpuBuffer final : public plugin::Buffer {
  public:
   CpuBuffer(std::unique_ptr<plugin::HostBuffer> memory, bool constant)
-      : memory_(std::move(memory)), constant_(constant) {}
+      : memory_(std::move(memory)), constant_(constant), id_(next_id()) {}
   uint64_t size() const override { return memory_->size(); }
   void* host_ptr() override { return memory_->host_ptr(); }
   bool writable() const override { return memory_->writable(); }
   bool constant() const { return constant_; }
+  /// Unique among every buffer this process makes (the weight cache's keys use it).
+  uint64_t id() const { return id_; }
 
  private:
+  static uint64_t next_id() {
+    static std::atomic<uint64_t> counter{0};
+    return ++counter;
+  }
   std::unique_ptr<plugin::HostBuffer> memory_;
   bool constant_;
+  uint64_t id_;
 };
 
 bool CpuGraph::is_weights(int32_t index) const {
   const auto* buffer = dynamic_cast<const CpuBuffer*>(graph_.tensors[index].buffer);
   return buffer != nullptr && buffer->constant();
+}
+
+uint64_t CpuGraph::buffer_id(int32_t index) const {
+  const auto* buffer = dynamic_cast<const CpuBuffer*>(graph_.tensors[index].buffer);
+  return buffer != nullptr ? buffer->id() : 0;
 }
 
 class CpuDevice final : public plugin::HostDevice {

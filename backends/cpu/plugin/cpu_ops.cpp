@@ -102,7 +102,8 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
           unwrap(cpu::GemmF32::create(wide.data(), n, k, k, bias), "matmul"));
     };
     if (constant) {
-      const cpu::WeightCache::Key key{kPackedF32, raw, w.dtype, n, k, w.strides[0], bias};
+      const cpu::WeightCache::Key key{kPackedF32,   io.buffer_ids[1], raw, w.dtype, n, k,
+                                      w.strides[0], io.buffer_ids[2], bias};
       std::shared_ptr<cpu::GemmF32> gemm = shared(io, key, create);
       return [=] { check(gemm->run(x, m, y, threads), "matmul"); };
     }
@@ -117,7 +118,8 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   matrix.row_stride = n == 1 ? abi::row_bytes(w.dtype, k) : w.strides[0];
   check(cpu::validate(matrix), "matmul");
   if (constant && m >= kInt8GemmRows) {
-    const cpu::WeightCache::Key key{kInt8, matrix.data, w.dtype, n, k, matrix.row_stride, bias};
+    const cpu::WeightCache::Key key{kInt8, io.buffer_ids[1],  matrix.data,      w.dtype, n,
+                                    k,     matrix.row_stride, io.buffer_ids[2], bias};
     std::function<std::shared_ptr<cpu::GemmInt8>()> create =
         [=]() -> std::shared_ptr<cpu::GemmInt8> {
       auto gemm =
@@ -133,8 +135,8 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   auto activations = std::make_shared<cpu::ActivationBuffer>();
   check(activations->reserve(m, k), "matmul");
   if (io.weights[1]) {
-    const cpu::WeightCache::Key key{kRepacked, matrix.data,       w.dtype, n,
-                                    k,         matrix.row_stride, nullptr};
+    const cpu::WeightCache::Key key{kRepacked, io.buffer_ids[1],  matrix.data, w.dtype, n,
+                                    k,         matrix.row_stride, 0,           nullptr};
     std::function<std::shared_ptr<cpu::RepackedMatrix>()> create = [=] {
       return std::make_shared<cpu::RepackedMatrix>(
           unwrap(cpu::RepackedMatrix::create(matrix, threads), "matmul"));

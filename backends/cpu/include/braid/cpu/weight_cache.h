@@ -2,8 +2,7 @@
 // the same weights (one decode step, prompts of a few lengths); each packs its matrices once
 // (oneDNN's blocked f32, repacked GGUF tiles, int8 codes), and without sharing every graph would
 // hold its own copy of the model. Entries are weak: a packing lives as long as some compiled
-// graph uses it, so a weights buffer freed after its graphs (the ABI's order) never leaves a stale
-// entry behind for a later buffer at the same address.
+// graph uses it; keys name the buffer as well as the address (see Key).
 #pragma once
 
 #include <cstdint>
@@ -17,9 +16,12 @@ namespace braid::cpu {
 
 class WeightCache {
  public:
-  /// What was packed, from which memory: (kind, address, dtype, rows, cols, row stride, the
-  /// bias folded in or nullptr).
-  using Key = std::tuple<int, const void*, uint32_t, int64_t, int64_t, int64_t, const void*>;
+  /// What was packed, from which memory: (kind, weights buffer id, address, dtype, rows, cols,
+  /// row stride, bias buffer id, bias address or nullptr). Buffer ids are unique for the
+  /// device's life, so a buffer freed while some graph still holds a packing of it (which the ABI
+  /// forbids, but a host can do) and a new one at the same address never share an entry.
+  using Key = std::
+      tuple<int, uint64_t, const void*, uint32_t, int64_t, int64_t, int64_t, uint64_t, const void*>;
 
   /// The packing under `key`, made by `make` when no live graph holds one. `T` must be the same
   /// for every use of a given kind.
