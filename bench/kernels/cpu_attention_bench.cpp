@@ -23,6 +23,7 @@
 #include "braid/core/half.h"
 #include "braid/cpu/attention.h"
 #include "braid/cpu/cpu_features.h"
+#include "cpu_bench_support.h"
 
 namespace {
 
@@ -185,12 +186,5 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
-  benchmark::AddCustomContext("braid_cpu_isa",
-                              std::string(braid::cpu::isa_name(braid::cpu::active_isa())));
-  benchmark::AddCustomContext("braid_cpu_features", braid::cpu::cpu_feature_string());
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return braid::bench::run_cpu_benchmarks(argc, argv);
 }

@@ -20,6 +20,7 @@
 #include "braid/cpu/norm.h"
 #include "braid/cpu/rope.h"
 #include "braid/cpu/softmax.h"
+#include "cpu_bench_support.h"
 
 namespace {
 
@@ -196,12 +197,5 @@ void register_all() {
 
 int main(int argc, char** argv) {
   register_all();
-  benchmark::AddCustomContext("braid_cpu_isa",
-                              std::string(braid::cpu::isa_name(braid::cpu::active_isa())));
-  benchmark::AddCustomContext("braid_cpu_features", braid::cpu::cpu_feature_string());
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return braid::bench::run_cpu_benchmarks(argc, argv);
 }

@@ -19,15 +19,13 @@
 
 #include "braid/cpu/cpu_features.h"
 #include "braid/cpu/gemm.h"
+#include "cpu_bench_support.h"
 
 namespace {
 
 namespace cpu = braid::cpu;
 
-struct Shape {
-  const char* name;
-  int64_t m, n, k;
-};
+using Shape = braid::bench::GemmShape;
 
 constexpr Shape kShapes[] = {
     {"llama3.2_1b/prefill512/attn_q", 512, 2048, 2048},
@@ -43,24 +41,16 @@ constexpr Shape kShapes[] = {
     {"whisper_large_v3_enc/mlp_fc2", 1500, 1280, 5120},
 };
 
-std::vector<float> random_values(int64_t n, float stddev) {
-  std::mt19937 rng(1);
-  std::normal_distribution<float> normal(0.0f, stddev);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = normal(rng);
-  return v;
-}
-
 template <typename Gemm>
 void gemm_bench(benchmark::State& state, Shape shape) {
   const int threads = static_cast<int>(state.range(0));
-  const auto w = random_values(shape.n * shape.k, 0.02f);
+  const auto w = braid::bench::normal_values(shape.n * shape.k, 0.02f, 1);
   auto gemm = Gemm::create(w.data(), shape.n, shape.k, shape.k, nullptr);
   if (!gemm.ok()) {
     state.SkipWithError(gemm.status().to_string().c_str());
     return;
   }
-  const auto x = random_values(shape.m * shape.k, 1.0f);
+  const auto x = braid::bench::normal_values(shape.m * shape.k, 1.0f, 1);
   std::vector<float> y(static_cast<size_t>(shape.m * shape.n));
   (void)(*gemm)->run(x.data(), shape.m, y.data(), threads);  // warm: page in scratch and outputs
   for (auto _ : state) {
@@ -98,12 +88,5 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
-  benchmark::AddCustomContext("braid_cpu_isa",
-                              std::string(braid::cpu::isa_name(braid::cpu::active_isa())));
-  benchmark::AddCustomContext("braid_cpu_features", braid::cpu::cpu_feature_string());
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return braid::bench::run_cpu_benchmarks(argc, argv);
 }

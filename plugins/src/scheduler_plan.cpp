@@ -15,24 +15,9 @@ namespace {
 using core::GraphTensor;
 using core::TensorKind;
 
-// Stands in for "a buffer" while asking supports_op: placement comes before allocation, and the
-// rules only ask whether a tensor lives in a buffer.
-braid_buffer_t* placeholder_buffer() {
-  static int anchor = 0;
-  return reinterpret_cast<braid_buffer_t*>(&anchor);
-}
-
-braid_tensor_desc describe(const GraphTensor& t) {
-  braid_tensor_desc d{};
-  d.dtype = t.dtype;
-  d.rank = t.rank;
-  std::copy(t.shape.begin(), t.shape.begin() + t.rank, d.shape);
-  std::copy(t.strides.begin(), t.strides.begin() + t.rank, d.strides);
-  d.offset = t.offset;
-  d.buffer = t.kind == TensorKind::Intermediate ? nullptr : placeholder_buffer();
-  d.name = t.name.c_str();
-  return d;
-}
+// As the ABI describes `t` while asking supports_op: placement comes before allocation, so every
+// tensor with storage carries core's placeholder buffer handle.
+braid_tensor_desc describe(const GraphTensor& t) { return t.abi_desc(); }
 
 braid_node_desc describe(const core::GraphNode& n) {
   braid_node_desc d{};

@@ -24,10 +24,12 @@ std::vector<MatmulShape> matmul_shapes(uint32_t dtype) {
             {{5, 64}, 1, false}, {{64}, 3, true},    {{2, 3, 40}, 7, false}};
   }
   if (block == 32) {
-    return {
-        {{1, 32}, 1, false}, {{3, 96}, 17, true}, {{17, 4096}, 33, false}, {{2, 3, 64}, 5, true}};
+    // 40 and 48 rows: a prompt, past the cpu backend's switch to int8 GEMM for weights buffers.
+    return {{{1, 32}, 1, false},   {{3, 96}, 17, true},  {{17, 4096}, 33, false},
+            {{2, 3, 64}, 5, true}, {{40, 96}, 17, true}, {{2, 24, 160}, 9, false}};
   }
-  return {{{1, 256}, 3, true}, {{17, 4096}, 33, false}, {{2, 3, 512}, 5, false}};
+  return {
+      {{1, 256}, 3, true}, {{17, 4096}, 33, false}, {{2, 3, 512}, 5, false}, {{40, 512}, 19, true}};
 }
 
 class LinearParity : public Parity {};
@@ -51,6 +53,30 @@ TEST_P(LinearParity, MatmulEveryWeightType) {
                     {Layout::Contiguous, Layout::PaddedRows, Layout::SwappedOuter});
       check(c, tolerance(c.op, dtype), Layout::Contiguous, Layout::PaddedRows);
     }
+  }
+  finish();
+}
+
+// Transformer activations carry a few channels tens of times larger than the rest: a kernel that
+// quantizes a whole row of activations with one scale loses the small values to the large one.
+// A prompt's worth of rows (past the cpu backend's int8 GEMM switch), weights in weights buffers.
+TEST_P(LinearParity, MatmulWithOutlierChannels) {
+  uint64_t seed = 150;
+  for (uint32_t dtype : {abi::kQ8_0, abi::kQ4_0, abi::kQ4_K, abi::kQ6_K}) {
+    const int64_t m = 48, k = 1024, n = 24;
+    std::vector<float> x = HostTensor::random(kF32, {m, k}, ++seed).to_f32();
+    for (int64_t r = 0; r < m; ++r) {
+      x[r * k + 7] = 60.0f;
+      x[r * k + 700] = -45.0f;
+    }
+    OpCase c;
+    c.op = BRAID_OP_MATMUL;
+    c.inputs = {HostTensor::from_f32(kF32, {m, k}, x),
+                HostTensor::random(dtype, {n, k}, ++seed, -0.05f, 0.05f)};
+    c.weight_inputs = 0b10;
+    c.label = "matmul with outlier channels x " + describe(*c.inputs[1]);
+    c.output = GraphTensor::output(kF32, {m, n});
+    check(c, tolerance(c.op, dtype));
   }
   finish();
 }

@@ -185,6 +185,27 @@ HostTensor HostTensor::from_bytes(uint32_t dtype,
   return t;
 }
 
+HostTensor HostTensor::strided(uint32_t dtype,
+                               std::vector<int64_t> shape,
+                               std::vector<int64_t> strides,
+                               const std::vector<std::byte>& bytes) {
+  const abi::DtypeFacts* facts = abi::dtype_facts(dtype);
+  int64_t last = 0;  // offset of the last element
+  for (size_t i = 0; i < shape.size(); ++i) last += (shape[i] - 1) * strides[i];
+  if (facts == nullptr || facts->block_size != 1 || shape.size() != strides.size() ||
+      last + facts->block_bytes > static_cast<int64_t>(bytes.size())) {
+    ADD_FAILURE() << "strided: a plain type whose elements lie inside the " << bytes.size()
+                  << " bytes";
+    std::abort();
+  }
+  HostTensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.strides_ = std::move(strides);
+  t.bytes_ = bytes;
+  return t;
+}
+
 HostTensor HostTensor::random(
     uint32_t dtype, std::vector<int64_t> shape, uint64_t seed, float lo, float hi) {
   int64_t n = 1;
@@ -285,6 +306,7 @@ GraphCase OpCase::graph() const {
     if (inputs[i]) {
       node.inputs[i] = static_cast<int32_t>(g.tensors.size());
       g.tensors.push_back(GraphTensor::input(*inputs[i]));
+      g.tensors.back().weights = (weight_inputs >> i & 1u) != 0;
     } else {
       node.inputs[i] = -1;
     }
@@ -316,8 +338,9 @@ core::Result<GraphResult> run_graph(plugins::Device& device, const GraphCase& gr
       bytes.assign(kGuardBytes, kGuardByte);
       bytes.insert(bytes.end(), t.data.bytes().begin(), t.data.bytes().end());
       bytes.insert(bytes.end(), kGuardBytes, kGuardByte);
-      BRAID_ASSIGN_OR_RETURN(buffers[i],
-                             device.alloc(bytes.size(), plugins::BufferUsage::Activations));
+      BRAID_ASSIGN_OR_RETURN(
+          buffers[i], device.alloc(bytes.size(), t.weights ? plugins::BufferUsage::Weights
+                                                           : plugins::BufferUsage::Activations));
       BRAID_TRY(device.upload(buffers[i], 0, bytes.data(), bytes.size()));
       descs[i].buffer = buffers[i].handle();
       descs[i].offset = kGuardBytes;

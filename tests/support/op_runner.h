@@ -44,6 +44,12 @@ class HostTensor {
   static HostTensor from_bytes(uint32_t dtype,
                                std::vector<int64_t> shape,
                                const std::vector<std::byte>& bytes);
+  /// A plain-type tensor over `bytes` read with byte `strides`, which may repeat elements
+  /// (stride 0: a broadcast input). Aborts the test when an element would fall outside `bytes`.
+  static HostTensor strided(uint32_t dtype,
+                            std::vector<int64_t> shape,
+                            std::vector<int64_t> strides,
+                            const std::vector<std::byte>& bytes);
   /// Values uniform in [lo, hi) from a fixed generator (the same on every machine).
   static HostTensor random(
       uint32_t dtype, std::vector<int64_t> shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f);
@@ -83,6 +89,9 @@ struct GraphTensor {
   HostTensor data;  ///< Input: the values; Output: the layout and contents before the run
   uint32_t dtype = abi::kF32;  ///< Intermediate only
   std::vector<int64_t> shape;  ///< Intermediate only
+  /// Input only: allocated as a weights buffer (written once at load), which a backend may
+  /// pack at compile time; otherwise an activations buffer, read afresh every run.
+  bool weights = false;
 
   static GraphTensor input(HostTensor t) { return {Kind::Input, std::move(t), 0, {}}; }
   static GraphTensor intermediate(uint32_t dtype, std::vector<int64_t> shape) {
@@ -112,6 +121,8 @@ struct OpCase {
   std::vector<std::optional<HostTensor>> inputs;
   GraphTensor output;
   std::string label;  ///< what the case is, for failure messages
+  /// Bit i set: input i lives in a weights buffer (GraphTensor::weights).
+  uint32_t weight_inputs = 0;
 
   GraphCase graph() const;
 };

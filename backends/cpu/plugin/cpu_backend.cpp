@@ -2,6 +2,7 @@
 // behind the plugin ABI. Compile turns every node into a prepared call (oneDNN primitives made
 // and weights packed once); run calls them in order over intermediates planned at compile time.
 // Nodes the kernels do not take are declined (cpu_support.cpp), never run badly.
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -11,6 +12,7 @@
 
 #include "braid/abi_layout.h"
 #include "braid/cpu/cpu_features.h"
+#include "braid/cpu/gemm.h"
 #include "braid/plugin_adapter.h"
 #include "cpu_ops.h"
 #include "cpu_support.h"
@@ -33,13 +35,13 @@ std::string cpu_model_name() {
 }
 
 std::string features() {
-  return abi::detail::cat("isa=", cpu::isa_name(cpu::active_isa()), " onednn ",
-                          cpu::cpu_feature_string());
+  return abi::detail::cat("isa=", cpu::isa_name(cpu::active_isa()),
+                          cpu::gemm_uses_onednn() ? " onednn " : " ", cpu::cpu_feature_string());
 }
 
 class CpuGraph final : public plugin::Compiled {
  public:
-  CpuGraph(const plugin::Graph& graph, int threads) : graph_(graph) {
+  CpuGraph(const plugin::Graph& graph, int threads, cpu::WeightCache* cache) : graph_(graph) {
     // Each intermediate gets its own 64-byte aligned block (no reuse yet).
     storage_.resize(graph_.tensors.size());
     descs_.resize(graph_.tensors.size());
@@ -66,12 +68,14 @@ class CpuGraph final : public plugin::Compiled {
       view.op = node.op;
       view.params = node.params;
       OpTensors io;
+      io.cache = cache;
       for (uint32_t s = 0; s < BRAID_MAX_OP_INPUTS; ++s) {
         const int32_t index = node.input(s);
         if (index < 0) continue;
         view.in[s] = &descs_[index];
         io.in[s] = data(index);
         io.weights[s] = is_weights(index);
+        io.buffer_ids[s] = buffer_id(index);
       }
       view.out = &descs_[node.output];
       io.out = data(node.output);
@@ -100,6 +104,7 @@ class CpuGraph final : public plugin::Compiled {
           steps_.push_back([=] { copy4(source, &layout, packed, packed_layout); });
           io.in[s] = packed;
           io.weights[s] = false;
+          io.buffer_ids[s] = 0;
         }
       }
       steps_.push_back(prepare(gathered.view, io, threads));
@@ -118,6 +123,7 @@ class CpuGraph final : public plugin::Compiled {
                     : storage_[index]->data();
   }
   bool is_weights(int32_t index) const;
+  uint64_t buffer_id(int32_t index) const;
 
   // Copies the 4-byte elements of a tensor shaped like `shape`: from `src` with the strides of
   // `from` (nullptr: contiguous) to `dst` with those of `shape` (contiguous when `from` is set).
@@ -154,20 +160,32 @@ class CpuGraph final : public plugin::Compiled {
 class CpuBuffer final : public plugin::Buffer {
  public:
   CpuBuffer(std::unique_ptr<plugin::HostBuffer> memory, bool constant)
-      : memory_(std::move(memory)), constant_(constant) {}
+      : memory_(std::move(memory)), constant_(constant), id_(next_id()) {}
   uint64_t size() const override { return memory_->size(); }
   void* host_ptr() override { return memory_->host_ptr(); }
   bool writable() const override { return memory_->writable(); }
   bool constant() const { return constant_; }
+  /// Unique among every buffer this process makes (the weight cache's keys use it).
+  uint64_t id() const { return id_; }
 
  private:
+  static uint64_t next_id() {
+    static std::atomic<uint64_t> counter{0};
+    return ++counter;
+  }
   std::unique_ptr<plugin::HostBuffer> memory_;
   bool constant_;
+  uint64_t id_;
 };
 
 bool CpuGraph::is_weights(int32_t index) const {
   const auto* buffer = dynamic_cast<const CpuBuffer*>(graph_.tensors[index].buffer);
   return buffer != nullptr && buffer->constant();
+}
+
+uint64_t CpuGraph::buffer_id(int32_t index) const {
+  const auto* buffer = dynamic_cast<const CpuBuffer*>(graph_.tensors[index].buffer);
+  return buffer != nullptr ? buffer->id() : 0;
 }
 
 class CpuDevice final : public plugin::HostDevice {
@@ -206,7 +224,7 @@ class CpuDevice final : public plugin::HostDevice {
   }
 
   std::unique_ptr<plugin::Compiled> compile(const plugin::Graph& graph) override {
-    return std::make_unique<CpuGraph>(graph, threads_);
+    return std::make_unique<CpuGraph>(graph, threads_, &weights_);
   }
 
   void run(plugin::Compiled& compiled, plugin::Stream*) override {
@@ -215,6 +233,7 @@ class CpuDevice final : public plugin::HostDevice {
 
  private:
   int threads_;
+  cpu::WeightCache weights_;  // outlives every graph: the host frees graphs before their device
 };
 
 struct CpuBackend {

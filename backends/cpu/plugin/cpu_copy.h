@@ -1,4 +1,5 @@
-// Element copies between layouts and the plain float types (COPY, SET_ROWS).
+// Element copies between layouts and dtypes: the one routine behind COPY, SET_ROWS, PERMUTE,
+// CONCAT, GET_ROWS of plain tables and the gathers of the convolutions.
 #pragma once
 
 #include <cstddef>
@@ -6,19 +7,27 @@
 
 namespace braid::cpu_plugin {
 
-/// True for the dtypes convert_copy reads and writes: F32, F16, BF16.
+/// True for the dtypes convert_copy reads and writes: F32, F16, BF16, I32 (to itself only) and
+/// Q8_0 (whole rows: its innermost dim contiguous).
 bool convertible(uint32_t dtype);
+/// True when convert_copy takes `from` to `to`: equal types, or two of F32, F16, BF16, Q8_0.
+bool convertible(uint32_t from, uint32_t to);
 
 /// Copies every element of a tensor of `shape` (rank 1..4) from `src` (dtype, byte strides) to
-/// `dst`, converting between F32, F16 and BF16 (to half types with round-to-nearest-even, as
-/// core's conversions do).
-void convert_copy(const std::byte* src,
+/// `dst`, converting between F32, F16, BF16 and Q8_0 (to half types with round-to-nearest-even
+/// and to Q8_0 with core::quantize_row, as the reference does). Strides are any non-negative
+/// byte steps (a block type's innermost is ignored: its rows are contiguous). Rows of equal
+/// contiguous types are memcpy'd, a transposing copy goes through cache-sized tiles, and large
+/// copies are split over `threads` OpenMP threads.
+/// @return false when a value cannot be stored as Q8_0 (non-finite): nothing else fails.
+bool convert_copy(const std::byte* src,
                   uint32_t src_dtype,
                   const int64_t* src_strides,
                   std::byte* dst,
                   uint32_t dst_dtype,
                   const int64_t* dst_strides,
                   const int64_t* shape,
-                  uint32_t rank);
+                  uint32_t rank,
+                  int threads = 1);
 
 }  // namespace braid::cpu_plugin

@@ -7,6 +7,7 @@
 #include "braid/abi_layout.h"
 #include "braid/core/dtype.h"
 #include "braid/core/half.h"
+#include "braid/core/quant.h"
 #include "braid/cpu/attention.h"
 #include "braid/cpu/elementwise.h"
 #include "braid/cpu/gemm.h"
@@ -15,7 +16,9 @@
 #include "braid/cpu/rope.h"
 #include "braid/cpu/softmax.h"
 #include "braid/plugin_types.h"
+#include "cpu_conv.h"
 #include "cpu_copy.h"
+#include "cpu_layout_ops.h"
 
 namespace braid::cpu_plugin {
 namespace {
@@ -37,27 +40,41 @@ T unwrap(core::Result<T> result, const char* op) {
 
 float* f32(std::byte* p) { return reinterpret_cast<float*>(p); }
 
-// W [n, k] of F32, F16 or BF16 in any layout, as contiguous f32 rows.
+// W [n, k] of a float type in any layout, or of a GGUF block type core converts (Q4_1, Q5_0,
+// Q5_1: the types the block kernels lack), as contiguous f32 rows.
 std::vector<float> weights_f32(const braid_tensor_desc& w, const std::byte* data) {
   const int64_t n = w.shape[0], k = w.shape[1];
   std::vector<float> out(static_cast<size_t>(n * k));
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < k; ++j) {
-      const std::byte* e = data + i * w.strides[0] + j * w.strides[1];
-      float& v = out[static_cast<size_t>(i * k + j)];
-      if (w.dtype == abi::kF32) {
-        std::memcpy(&v, e, 4);
-      } else {
-        uint16_t bits;
-        std::memcpy(&bits, e, 2);
-        v = w.dtype == abi::kF16 ? core::fp16_to_f32(bits) : core::bf16_to_f32(bits);
-      }
+  if (abi::is_block_type(w.dtype)) {
+    for (int64_t i = 0; i < n; ++i) {
+      check(core::dequantize_row(static_cast<core::DType>(w.dtype), data + i * w.strides[0],
+                                 out.data() + i * k, k),
+            "matmul");
     }
+    return out;
   }
+  const int64_t strides[2] = {k * 4, 4};
+  convert_copy(data, w.dtype, w.strides, reinterpret_cast<std::byte*>(out.data()), abi::kF32,
+               strides, w.shape, 2);
   return out;
 }
 
 int64_t inner(const braid_tensor_desc& t) { return t.shape[t.rank - 1]; }
+
+// From this many rows a product with GGUF weights in a weights buffer runs as int8 GEMM (oneDNN,
+// activations quantized per 256-value K block) instead of the block kernel: 1.4-2.7x faster at
+// 512 rows, 1.3-2.1x at 32 (bench/results/2026-11-23-cpu-prefill.md), for one s8 copy of the
+// matrix beside the repacked one.
+constexpr int64_t kInt8GemmRows = 32;
+
+enum CacheKind { kPackedF32 = 0, kRepacked = 1, kInt8 = 2 };
+
+template <typename T>
+std::shared_ptr<T> shared(const OpTensors& io,
+                          const cpu::WeightCache::Key& key,
+                          const std::function<std::shared_ptr<T>()>& make) {
+  return io.cache ? io.cache->get<T>(key, make) : make();
+}
 
 std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, int threads) {
   const braid_tensor_desc& w = *node.in[1];
@@ -66,23 +83,28 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   const float* x = f32(io.in[0]);
   const float* bias = io.in[2] ? f32(io.in[2]) : nullptr;
   float* y = f32(io.out);
-  if (w.dtype == abi::kF32 || w.dtype == abi::kF16 || w.dtype == abi::kBF16) {
-    // oneDNN's f32 GEMM packs W itself; rows that are not plain f32 are widened first (exact).
+  const bool constant = io.weights[1] && (bias == nullptr || io.weights[2]);
+  if (!cpu::quant_matmul_supports(static_cast<core::DType>(w.dtype))) {
+    // The f32 GEMM packs W itself; rows that are not plain f32 are widened first (exact for
+    // the float types; the dequantized values for Q4_1/Q5_0/Q5_1, which cost 4 bytes a weight).
     const braid_tensor_desc layout = w;
     const std::byte* raw = io.in[1];
-    auto create = [=] {
+    std::function<std::shared_ptr<cpu::GemmF32>()> create = [=] {
       // A dim of size 1 may carry any stride: one row is read as if packed.
       const int64_t ldw = n == 1 ? k : layout.strides[0] / 4;
       if (layout.dtype == abi::kF32 && layout.strides[1] == 4 && layout.strides[0] % 4 == 0 &&
           ldw >= k) {
-        return unwrap(cpu::GemmF32::create(reinterpret_cast<const float*>(raw), n, k, ldw, bias),
-                      "matmul");
+        return std::shared_ptr<cpu::GemmF32>(unwrap(
+            cpu::GemmF32::create(reinterpret_cast<const float*>(raw), n, k, ldw, bias), "matmul"));
       }
       const std::vector<float> wide = weights_f32(layout, raw);
-      return unwrap(cpu::GemmF32::create(wide.data(), n, k, k, bias), "matmul");
+      return std::shared_ptr<cpu::GemmF32>(
+          unwrap(cpu::GemmF32::create(wide.data(), n, k, k, bias), "matmul"));
     };
-    if (io.weights[1] && (io.in[2] == nullptr || io.weights[2])) {
-      std::shared_ptr<cpu::GemmF32> gemm = create();
+    if (constant) {
+      const cpu::WeightCache::Key key{kPackedF32,   io.buffer_ids[1], raw, w.dtype, n, k,
+                                      w.strides[0], io.buffer_ids[2], bias};
+      std::shared_ptr<cpu::GemmF32> gemm = shared(io, key, create);
       return [=] { check(gemm->run(x, m, y, threads), "matmul"); };
     }
     // Weights that may change between runs are packed on every run.
@@ -95,11 +117,31 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   matrix.data = io.in[1];
   matrix.row_stride = n == 1 ? abi::row_bytes(w.dtype, k) : w.strides[0];
   check(cpu::validate(matrix), "matmul");
+  if (constant && m >= kInt8GemmRows) {
+    const cpu::WeightCache::Key key{kInt8, io.buffer_ids[1],  matrix.data,      w.dtype, n,
+                                    k,     matrix.row_stride, io.buffer_ids[2], bias};
+    std::function<std::shared_ptr<cpu::GemmInt8>()> create =
+        [=]() -> std::shared_ptr<cpu::GemmInt8> {
+      auto gemm =
+          cpu::GemmInt8::create_from_gguf(matrix.dtype, matrix.data, n, k, matrix.row_stride, bias);
+      if (!gemm.ok() && gemm.status().code() == core::StatusCode::NotSupported) return nullptr;
+      return std::shared_ptr<cpu::GemmInt8>(unwrap(std::move(gemm), "matmul"));
+    };
+    // nullptr: built without oneDNN's int8 GEMM; the block kernel below serves every size.
+    if (std::shared_ptr<cpu::GemmInt8> gemm = shared(io, key, create)) {
+      return [=] { check(gemm->run(x, m, y, threads), "matmul"); };
+    }
+  }
   auto activations = std::make_shared<cpu::ActivationBuffer>();
   check(activations->reserve(m, k), "matmul");
   if (io.weights[1]) {
-    auto packed = std::make_shared<cpu::RepackedMatrix>(
-        unwrap(cpu::RepackedMatrix::create(matrix, threads), "matmul"));
+    const cpu::WeightCache::Key key{kRepacked, io.buffer_ids[1],  matrix.data, w.dtype, n,
+                                    k,         matrix.row_stride, 0,           nullptr};
+    std::function<std::shared_ptr<cpu::RepackedMatrix>()> create = [=] {
+      return std::make_shared<cpu::RepackedMatrix>(
+          unwrap(cpu::RepackedMatrix::create(matrix, threads), "matmul"));
+    };
+    std::shared_ptr<cpu::RepackedMatrix> packed = shared(io, key, create);
     return [=] {
       auto a = unwrap(activations->quantize(x, m, k, k, threads), "matmul");
       check(cpu::quant_matmul(packed->view(), a, bias, y, n, threads), "matmul");
@@ -155,9 +197,10 @@ std::function<void()> prepare_softmax(const NodeView& node, const OpTensors& io,
 }
 
 std::function<void()> prepare_attention(const NodeView& node, const OpTensors& io, int threads) {
-  const braid_tensor_desc& q = *node.in[0];
-  const braid_tensor_desc& k = *node.in[1];
-  const braid_tensor_desc& v = *node.in[2];
+  const braid_tensor_desc q = unit_dims_packed(*node.in[0]);
+  const braid_tensor_desc k = unit_dims_packed(*node.in[1]);
+  const braid_tensor_desc v = unit_dims_packed(*node.in[2]);
+  const braid_tensor_desc out = unit_dims_packed(*node.out);
   cpu::AttentionArgs args;
   args.n_q = q.shape[0];
   args.n_head = q.shape[1];
@@ -167,20 +210,26 @@ std::function<void()> prepare_attention(const NodeView& node, const OpTensors& i
   args.head_dim_v = v.shape[2];
   args.q = f32(io.in[0]);
   args.q_stride = q.strides[0] / 4;
-  args.k = reinterpret_cast<const uint16_t*>(io.in[1]);
-  args.k_stride = k.strides[0] / 2;
-  args.k_head_stride = k.strides[1] / 2;
-  args.v = reinterpret_cast<const uint16_t*>(io.in[2]);
-  args.v_stride = v.strides[0] / 2;
-  args.v_head_stride = v.strides[1] / 2;
+  const int64_t size = k.dtype == abi::kF32 ? 4 : 2;
+  if (size == 4) {
+    args.k_f32 = f32(io.in[1]);
+    args.v_f32 = f32(io.in[2]);
+  } else {
+    args.k = reinterpret_cast<const uint16_t*>(io.in[1]);
+    args.v = reinterpret_cast<const uint16_t*>(io.in[2]);
+  }
+  args.k_stride = k.strides[0] / size;
+  args.k_head_stride = k.strides[1] / size;
+  args.v_stride = v.strides[0] / size;
+  args.v_head_stride = v.strides[1] / size;
   args.out = f32(io.out);
-  args.out_stride = node.out->strides[0] / 4;
+  args.out_stride = out.strides[0] / 4;
   args.scale = node.params.attention.scale;
   args.causal = node.params.attention.causal != 0;
   args.positions = reinterpret_cast<const int32_t*>(io.in[3]);
   if (io.in[4]) {
     args.mask = f32(io.in[4]);
-    args.mask_stride = node.in[4]->strides[0] / 4;
+    args.mask_stride = unit_dims_packed(*node.in[4]).strides[0] / 4;
   }
   const int32_t* valid = reinterpret_cast<const int32_t*>(io.in[5]);
   return [=]() mutable {
@@ -231,8 +280,12 @@ std::function<void()> prepare_set_rows(const NodeView& node, const OpTensors& io
     for (int64_t i = 0; i < m; ++i) {
       int32_t r;
       std::memcpy(&r, rows + i * index.strides[0], 4);
-      convert_copy(src + i * from.strides[0], from.dtype, from.strides + 1, dst + r * to.strides[0],
-                   to.dtype, to.strides + 1, from.shape + 1, from.rank - 1);
+      if (!convert_copy(src + i * from.strides[0], from.dtype, from.strides + 1,
+                        dst + r * to.strides[0], to.dtype, to.strides + 1, from.shape + 1,
+                        from.rank - 1)) {
+        plugin::fail(BRAID_STATUS_INVALID_ARGUMENT, "[cpu] set_rows: row ", i,
+                     " has a non-finite value, which ", abi::dtype_name(to.dtype), " cannot store");
+      }
     }
   };
 }
@@ -287,15 +340,19 @@ std::function<void()> prepare(const NodeView& node, const OpTensors& io, int thr
         check(cpu::layer_norm(x, n, w, b, y, n, total / n, n, eps, threads), "layer_norm");
       };
     }
-    case BRAID_OP_COPY: {
-      const braid_tensor_desc from = a, to = *node.out;
-      const std::byte* src = io.in[0];
-      std::byte* dst = io.out;
-      return [=] {
-        convert_copy(src, from.dtype, from.strides, dst, to.dtype, to.strides, from.shape,
-                     from.rank);
-      };
-    }
+    case BRAID_OP_COPY:
+      return prepare_copy(node, io, threads);
+    case BRAID_OP_GET_ROWS:
+      return prepare_get_rows(node, io, threads);
+    case BRAID_OP_PERMUTE:
+      return prepare_permute(node, io, threads);
+    case BRAID_OP_CONCAT:
+      return prepare_concat(node, io, threads);
+    case BRAID_OP_CONV1D:
+    case BRAID_OP_CONV2D:
+      return prepare_conv(node, io, threads);
+    case BRAID_OP_AVG_POOL2D:
+      return prepare_avg_pool2d(node, io, threads);
     case BRAID_OP_SET_ROWS:
       return prepare_set_rows(node, io);
     case BRAID_OP_RESHAPE: {

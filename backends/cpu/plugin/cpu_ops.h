@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 
+#include "braid/cpu/weight_cache.h"
 #include "cpu_support.h"
 
 namespace braid::cpu_plugin {
@@ -16,6 +17,10 @@ struct OpTensors {
   /// packed at compile time. Other inputs are read afresh on every run.
   std::array<bool, BRAID_MAX_OP_INPUTS> weights{};
   std::byte* out = nullptr;
+  /// The buffer each input lives in: an id unique for the device's life (0: an intermediate).
+  std::array<uint64_t, BRAID_MAX_OP_INPUTS> buffer_ids{};
+  /// Where packed weights are shared with the device's other compiled graphs (nullptr: not).
+  cpu::WeightCache* cache = nullptr;
 };
 
 /// Prepares a node that why_declined() accepted: creates oneDNN primitives, packs constant

@@ -2,6 +2,7 @@
 
 #include "braid/abi_layout.h"
 #include "braid/core/dtype.h"
+#include "braid/core/quant.h"
 #include "braid/cpu/quant_matmul.h"
 #include "braid/graph_check.h"
 #include "cpu_copy.h"
@@ -38,49 +39,72 @@ std::string why_matmul(const NodeView& node) {
     }
     return {};
   }
+  if (core::is_convertible(static_cast<core::DType>(w.dtype))) return {};  // dequantized to f32
   return abi::detail::cat("matmul: no kernel for weights of type ", abi::dtype_name(w.dtype));
 }
 
+}  // namespace
+
+braid_tensor_desc unit_dims_packed(const braid_tensor_desc& t) {
+  braid_tensor_desc out = t;
+  const auto packed = abi::contiguous_strides(t.dtype, t.rank, t.shape);
+  for (uint32_t d = 0; d < t.rank; ++d) {
+    if (t.shape[d] == 1) out.strides[d] = packed[d];
+  }
+  return out;
+}
+
+namespace {
+
+// The layouts the attention kernel reads in place. q and out: heads of one query side by
+// side, queries any whole number of floats apart.
+bool attention_rows_ok(const braid_tensor_desc& t) {
+  return t.strides[2] == 4 && t.strides[1] == 4 * t.shape[2] && t.strides[0] % 4 == 0 &&
+         t.strides[0] >= t.strides[1] * t.shape[1];
+}
+
+// k and v: the kernel's element strides, with the bounds it checks itself.
+bool attention_kv_ok(const braid_tensor_desc& t) {
+  const int64_t size = t.dtype == kF32 ? 4 : 2;
+  const int64_t row = t.strides[0] / size, head = t.strides[1] / size, hd = t.shape[2];
+  return t.strides[2] == size && t.strides[0] % size == 0 && t.strides[1] % size == 0 &&
+         !(t.shape[0] > 1 && row < hd) && !(t.shape[1] > 1 && head < hd) && row >= 1;
+}
+
+bool attention_mask_ok(const braid_tensor_desc& t) {
+  return t.strides[1] == 4 && t.strides[0] % 4 == 0 && t.strides[0] >= 4 * t.shape[1];
+}
+
+// Whether the attention kernel reads `slot` (kOutputSlot: writes the output) in place.
+bool attention_reads_in_place(uint32_t slot, const braid_tensor_desc& given) {
+  const braid_tensor_desc t = unit_dims_packed(given);
+  if (slot == 0 || slot == kOutputSlot) return attention_rows_ok(t);
+  if (slot == 1 || slot == 2) return attention_kv_ok(t);
+  if (slot == 4) return attention_mask_ok(t);
+  return contiguous(&t);
+}
+
 std::string why_attention(const NodeView& node) {
-  const braid_tensor_desc& q = *node.in[0];
   const braid_tensor_desc& k = *node.in[1];
   const braid_tensor_desc& v = *node.in[2];
-  const braid_tensor_desc& o = *node.out;
-  if (k.dtype != kF16 || v.dtype != kF16) {
-    return abi::detail::cat("attention: the kernel reads an F16 KV cache, not ",
+  if (k.dtype != v.dtype || (k.dtype != kF16 && k.dtype != kF32)) {
+    return abi::detail::cat("attention: the kernel reads F16 or F32 keys and values, not ",
                             abi::dtype_name(k.dtype), "/", abi::dtype_name(v.dtype));
   }
-  // q and out: heads of one query side by side, queries any whole number of floats apart.
-  for (const braid_tensor_desc* t : {&q, &o}) {
-    if (t->strides[2] != 4 || t->strides[1] != 4 * t->shape[2] || t->strides[0] % 4 != 0 ||
-        t->strides[0] < t->strides[1] * t->shape[1]) {
-      return abi::detail::cat("attention: ", abi::describe(*t),
-                              " needs heads packed within a query");
-    }
-  }
-  // k and v: the kernel's element strides, with the bounds it checks itself.
-  for (const braid_tensor_desc* t : {&k, &v}) {
-    const int64_t row = t->strides[0] / 2, head = t->strides[1] / 2, hd = t->shape[2];
-    if (t->strides[2] != 2 || t->strides[0] % 2 != 0 || t->strides[1] % 2 != 0 ||
-        (t->shape[0] > 1 && row < hd) || (t->shape[1] > 1 && head < hd) || row < 1) {
-      return abi::detail::cat("attention: KV layout ", abi::describe(*t),
-                              " is not one the kernel reads");
-    }
-  }
-  for (uint32_t s = 3; s < 6; ++s) {
-    const braid_tensor_desc* t = node.in[s];
-    if (t == nullptr) continue;
-    if (s == 4 ? (t->strides[1] != 4 || t->strides[0] % 4 != 0 || t->strides[0] < 4 * t->shape[1])
-               : !contiguous(t)) {
-      return abi::detail::cat("attention: src", s, " ", abi::describe(*t), " is strided");
+  for (uint32_t s = 0; s <= kOutputSlot; ++s) {
+    const braid_tensor_desc* t = s == kOutputSlot ? node.out : node.in[s];
+    if (t != nullptr && !attention_reads_in_place(s, *t)) {
+      return abi::detail::cat("attention: ", s == kOutputSlot ? "the output" : "src",
+                              s == kOutputSlot ? "" : std::to_string(s), " ", abi::describe(*t),
+                              " is in a layout the kernel does not read");
     }
   }
   return {};
 }
 
 // Ops whose plain operands may be gathered: element-wise, norms, rope, softmax, copy, and
-// matmul's activations, bias and output (its weights are read in place; attention takes strides
-// itself).
+// matmul's activations, bias and output (its weights are read in place), and attention's
+// operands in a layout its kernel does not read (F32 or I32 ones: F16 keys are never copied).
 bool gathers(uint32_t op, uint32_t slot) {
   switch (op) {
     case BRAID_OP_MATMUL:
@@ -97,6 +121,7 @@ bool gathers(uint32_t op, uint32_t slot) {
     case BRAID_OP_RMS_NORM:
     case BRAID_OP_LAYER_NORM:
     case BRAID_OP_ROPE:
+    case BRAID_OP_ATTENTION:
       return true;
     default:
       return false;
@@ -136,6 +161,7 @@ void gather_strided(const NodeView& node, Gathered& g) {
       continue;
     }
     if (contiguous(t)) continue;
+    if (node.op == BRAID_OP_ATTENTION && attention_reads_in_place(s, *t)) continue;
     if (abi::dtype_facts(t->dtype) == nullptr || abi::dtype_facts(t->dtype)->block_size != 1 ||
         abi::dtype_facts(t->dtype)->block_bytes != 4) {
       continue;  // only 4-byte elements (F32, I32) are gathered
@@ -205,29 +231,36 @@ std::string why_declined(const NodeView& node) {
     case BRAID_OP_RESHAPE:
       return need_contiguous(node, 1);  // always contiguous by the op's rule
     case BRAID_OP_SET_ROWS:
-      // set_rows appends to KV caches, which are states: a state stays on the device of its
-      // first user, so an F32 cache (read by attention that this backend declines) must not be
-      // claimed here, or its attention could run nowhere. Half caches are this backend's own.
-      if (node.out->dtype == abi::kF32) {
-        return "set_rows: an F32 cache is left to the backend that runs its attention";
-      }
-      [[fallthrough]];
     case BRAID_OP_COPY: {
-      // Likewise a copy into a strided F32 view of a buffer: the other way to append to a cache.
-      if (node.op == BRAID_OP_COPY && node.out->dtype == abi::kF32 && node.out->buffer &&
-          !contiguous(node.out)) {
-        return "copy: a strided F32 view (a cache append) is left to the backend running its "
-               "attention";
-      }
-      // Element copies in any layout; only the block type (Q8_0) is left to others.
+      // set_rows and strided copies append to KV caches, which are states: a state stays on the
+      // device of its first user, so a cache whose attention this backend declines (Q8_0: the
+      // kernel reads F16 or F32) must not be claimed here, or its attention could run nowhere.
       const uint32_t from = node.in[0]->dtype, to = node.out->dtype;
-      if (!convertible(from) || !convertible(to)) {
-        return abi::detail::cat(node.op == BRAID_OP_COPY ? "copy" : "set_rows", ": ",
-                                abi::dtype_name(from), " to ", abi::dtype_name(to),
+      const char* name = node.op == BRAID_OP_COPY ? "copy" : "set_rows";
+      if (node.out->buffer != nullptr && to == abi::kQ8_0) {
+        return abi::detail::cat(name, ": a ", abi::dtype_name(to),
+                                " cache view is left to the "
+                                "backend that runs its attention");
+      }
+      if (!convertible(from, to)) {
+        return abi::detail::cat(name, ": ", abi::dtype_name(from), " to ", abi::dtype_name(to),
                                 " is not converted here");
       }
       return {};
     }
+    case BRAID_OP_GET_ROWS:
+      if (!abi::is_float_type(node.in[0]->dtype) &&
+          !core::is_convertible(static_cast<core::DType>(node.in[0]->dtype))) {
+        return abi::detail::cat("get_rows: no conversion from ",
+                                abi::dtype_name(node.in[0]->dtype));
+      }
+      return {};
+    case BRAID_OP_PERMUTE:
+    case BRAID_OP_CONCAT:
+    case BRAID_OP_AVG_POOL2D:
+    case BRAID_OP_CONV1D:
+    case BRAID_OP_CONV2D:
+      return {};  // any layout and dtype the ABI allows
     default:
       return abi::detail::cat("op ", node.op, " has no cpu kernel");
   }

@@ -42,6 +42,10 @@ struct Gathered {
 /// Fills `out` with `node`, its strided tensors that the backend gathers replaced (see Gathered).
 void gather_strided(const NodeView& node, Gathered& out);
 
+/// `t` with the stride of every dim of size 1 replaced by its contiguous stride (such a stride
+/// is never stepped, but kernels check it against the others).
+braid_tensor_desc unit_dims_packed(const braid_tensor_desc& t);
+
 /// "" when the cpu backend runs the node (already accepted by abi::check_node), else why not.
 std::string why_declined(const NodeView& node);
 

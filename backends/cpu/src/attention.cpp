@@ -51,8 +51,9 @@ core::Status check(const AttentionArgs& a) {
     return core::not_supported("[cpu::attention] head_dim ", a.head_dim, " / ", a.head_dim_v,
                                " above ", kMaxHeadDim);
   }
-  if (a.q == nullptr || a.k == nullptr || a.v == nullptr || a.out == nullptr) {
-    return bad("q, k, v and out must be set");
+  const bool f32 = a.k_f32 != nullptr && a.v_f32 != nullptr;
+  if (a.q == nullptr || (!f32 && (a.k == nullptr || a.v == nullptr)) || a.out == nullptr) {
+    return bad("q, k (or k_f32), v (or v_f32) and out must be set");
   }
   if (a.q_stride < a.n_head * a.head_dim || a.out_stride < a.n_head * a.head_dim_v) {
     return bad("q_stride = ", a.q_stride, " / out_stride = ", a.out_stride,
@@ -89,7 +90,8 @@ core::Status attention(const AttentionArgs& args, int n_threads) {
     const int64_t last = *std::max_element(args.positions, args.positions + args.n_q);
     plan.key_end = std::max<int64_t>(0, std::min(plan.key_end, last + 1));
   }
-  plan.decode = args.n_q <= kAttentionDecodeMaxQueries;
+  const bool f32 = args.k_f32 != nullptr && args.v_f32 != nullptr;
+  plan.decode = args.n_q <= kAttentionDecodeMaxQueries && !f32;
   const int64_t group = args.n_head / args.n_head_kv;
   const int64_t hd = plan.head_dim_pad, hdv = plan.head_dim_v_pad;
   int64_t partial_floats = 0;

@@ -9,8 +9,9 @@
 namespace braid::core {
 namespace {
 
-// Stands in for "some buffer" in the one-node graphs handed to the ABI checker: the rules only
-// ask whether a tensor lives in a buffer (views and outputs of set_rows must), never which one.
+// Stands in for "some buffer" in the graphs handed to the ABI checker and to supports_op: the
+// rules only ask whether a tensor lives in a buffer (views and outputs of set_rows must), never
+// which one.
 braid_buffer_t* placeholder_buffer() {
   static int anchor = 0;
   return reinterpret_cast<braid_buffer_t*>(&anchor);
@@ -26,6 +27,20 @@ std::string shape_text(const Shape& shape) {
 }
 
 }  // namespace
+
+braid_tensor_desc GraphTensor::abi_desc() const {
+  braid_tensor_desc d{};
+  d.dtype = dtype;
+  d.rank = rank;
+  for (uint32_t i = 0; i < rank && i < BRAID_MAX_DIMS; ++i) {
+    d.shape[i] = shape[i];
+    d.strides[i] = strides[i];
+  }
+  d.buffer = kind == TensorKind::Intermediate ? nullptr : placeholder_buffer();
+  d.offset = offset;
+  d.name = name.c_str();
+  return d;
+}
 
 uint64_t GraphTensor::packed_bytes() const {
   int64_t bytes = abi::row_bytes(dtype, shape[rank - 1]);
@@ -65,15 +80,7 @@ TensorId Graph::add_tensor(GraphTensor t) {
     fail(invalid_argument("[graph] tensor name '", t.name, "' is used twice"));
     return {};
   }
-  braid_tensor_desc desc{};
-  desc.dtype = t.dtype;
-  desc.rank = t.rank;
-  for (uint32_t i = 0; i < t.rank && i < BRAID_MAX_DIMS; ++i) {
-    desc.shape[i] = t.shape[i];
-    desc.strides[i] = t.strides[i];
-  }
-  desc.buffer = t.kind == TensorKind::Intermediate ? nullptr : placeholder_buffer();
-  desc.offset = t.offset;
+  const braid_tensor_desc desc = t.abi_desc();
   const std::string error = abi::check_tensor_desc(desc);
   if (!error.empty()) {
     fail(invalid_argument("[graph] tensor '", t.name, "': ", error));
@@ -197,16 +204,6 @@ TensorId Graph::add_node(GraphNode node, GraphTensor out, std::string_view what)
   // A one-node graph: the node's inputs, then its output, described as the ABI sees them.
   std::vector<braid_tensor_desc> descs;
   descs.reserve(BRAID_MAX_OP_INPUTS + 1);
-  auto describe_tensor = [](const GraphTensor& t) {
-    braid_tensor_desc d{};
-    d.dtype = t.dtype;
-    d.rank = t.rank;
-    std::copy(t.shape.begin(), t.shape.begin() + t.rank, d.shape);
-    std::copy(t.strides.begin(), t.strides.begin() + t.rank, d.strides);
-    d.buffer = t.kind == TensorKind::Intermediate ? nullptr : placeholder_buffer();
-    d.offset = t.offset;
-    return d;
-  };
   braid_node_desc probe{};
   probe.op = node.op;
   probe.n_inputs = node.n_inputs;
@@ -216,7 +213,7 @@ TensorId Graph::add_node(GraphNode node, GraphTensor out, std::string_view what)
     probe.inputs[slot] = -1;
     if (node.inputs[slot] < 0) continue;
     const GraphTensor& t = tensors_[node.inputs[slot]];
-    descs.push_back(describe_tensor(t));
+    descs.push_back(t.abi_desc());
     probe.inputs[slot] = static_cast<int32_t>(descs.size() - 1);
     operands +=
         str_cat(operands.empty() ? "" : ", ", "'", t.name, "' ", abi::describe(descs.back()));
@@ -235,7 +232,7 @@ TensorId Graph::add_node(GraphNode node, GraphTensor out, std::string_view what)
     if (out.rank > 0) out.strides = abi::contiguous_strides(out.dtype, out.rank, out.shape.data());
   }
   const GraphTensor& dst = existing ? tensors_[node.output] : out;
-  descs.push_back(dst.rank > 0 ? describe_tensor(dst) : descs.front());
+  descs.push_back(dst.rank > 0 ? dst.abi_desc() : descs.front());
   probe.output = static_cast<int32_t>(descs.size() - 1);
   const braid_graph_desc graph{static_cast<uint32_t>(descs.size()), descs.data(), 1, &probe};
   std::string error = abi::check_node(graph, 0);

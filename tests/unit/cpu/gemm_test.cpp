@@ -1,4 +1,5 @@
-// cpu::GemmF32 and cpu::GemmInt8 (oneDNN matmul with packed weights and M buckets) against
+// cpu::GemmF32, cpu::PanelGemmF32 and cpu::GemmInt8 (oneDNN matmul with packed weights and M
+// buckets, our own panel kernel) against
 // x · Wᵀ evaluated in double: f32 to rounding, int8 within the error bound gemm.h states. M runs
 // over bucket sizes, bucket ± 1, values needing several pieces and a padded tail.
 #include "braid/cpu/gemm.h"
@@ -32,17 +33,17 @@ class GemmTest : public ::testing::Test {
   }
 };
 
-TEST_F(GemmTest, F32MatchesDoublePrecision) {
-  for (int64_t n : {1, 3, 17, 64}) {
-    for (int64_t k : {5, 64, 300}) {
+template <typename Gemm>
+void expect_f32_matches_double_precision(std::initializer_list<int64_t> ns,
+                                         std::initializer_list<int64_t> ks) {
+  for (int64_t n : ns) {
+    for (int64_t k : ks) {
       const int64_t ldw = k + 2;
       const auto w = random_values(n * ldw, 0.1f, static_cast<uint32_t>(n + k));
       const auto bias = random_values(n, 1.0f, 3);
       for (bool with_bias : {false, true}) {
-        auto gemm = GemmF32::create(w.data(), n, k, ldw, with_bias ? bias.data() : nullptr);
+        auto gemm = Gemm::create(w.data(), n, k, ldw, with_bias ? bias.data() : nullptr);
         ASSERT_TRUE(gemm.ok()) << gemm.status().to_string();
-        EXPECT_EQ((*gemm)->implementation().find("ref"), std::string::npos)
-            << (*gemm)->implementation();
         for (int64_t m : kRows) {
           const auto x = random_values(m * k, 1.0f, static_cast<uint32_t>(m));
           std::vector<float> y(static_cast<size_t>(m * n), 7.0f);
@@ -62,6 +63,20 @@ TEST_F(GemmTest, F32MatchesDoublePrecision) {
       }
     }
   }
+}
+
+TEST_F(GemmTest, F32MatchesDoublePrecision) {
+  expect_f32_matches_double_precision<GemmF32>({1, 3, 17, 64}, {5, 64, 300});
+  const std::vector<float> w(64, 0.5f);
+  auto gemm = GemmF32::create(w.data(), 8, 8, 8, nullptr);
+  ASSERT_TRUE(gemm.ok()) << gemm.status().to_string();
+  EXPECT_EQ((*gemm)->implementation().find("ref"), std::string::npos) << (*gemm)->implementation();
+}
+
+// Our own kernel, built with or without oneDNN: tile edges (n not a multiple of 16 or 64, m not
+// a multiple of the register rows, k past one 256 block) all land in the cases above.
+TEST_F(GemmTest, PanelF32MatchesDoublePrecision) {
+  expect_f32_matches_double_precision<PanelGemmF32>({1, 17, 100}, {5, 300});
 }
 
 // The bound of gemm.h: Σ_k (|x_k|·sw/2 + |w_k|·sx/2 + sx·sw/4), plus f32 rounding.
@@ -97,6 +112,7 @@ void expect_int8_close(const GemmInt8& gemm,
 }
 
 TEST_F(GemmTest, Int8WithinTheStatedBound) {
+  if (!gemm_uses_onednn()) GTEST_SKIP() << "built without oneDNN: no int8 GEMM";
   for (int64_t n : {1, 3, 17, 64}) {
     for (int64_t k : {5, 64, 300}) {
       const int64_t ldw = k + 1;
@@ -115,6 +131,7 @@ TEST_F(GemmTest, Int8WithinTheStatedBound) {
 }
 
 TEST_F(GemmTest, Int8FromGgufBlocks) {
+  if (!gemm_uses_onednn()) GTEST_SKIP() << "built without oneDNN: no int8 GEMM";
   const int64_t n = 33, k = 512;
   const auto values = random_values(n * k, 0.05f, 9);
   const auto row_bytes = static_cast<int64_t>(*core::dtype_row_bytes(core::DType::Q4_K, k));
@@ -138,11 +155,15 @@ TEST_F(GemmTest, RejectsBadShapes) {
   const std::vector<float> w(16, 1.0f);
   EXPECT_EQ(GemmF32::create(w.data(), 4, 4, 3, nullptr).status().code(),
             core::StatusCode::InvalidArgument);
-  EXPECT_EQ(GemmInt8::create(nullptr, 4, 4, 4, nullptr).status().code(),
+  EXPECT_EQ(PanelGemmF32::create(w.data(), 4, 4, 3, nullptr).status().code(),
             core::StatusCode::InvalidArgument);
+  // Without oneDNN every int8 call is NotSupported, whatever the arguments.
+  const core::StatusCode bad_int8 =
+      gemm_uses_onednn() ? core::StatusCode::InvalidArgument : core::StatusCode::NotSupported;
+  EXPECT_EQ(GemmInt8::create(nullptr, 4, 4, 4, nullptr).status().code(), bad_int8);
   EXPECT_EQ(
       GemmInt8::create_from_gguf(core::DType::Q8_0, w.data(), 1, 48, 64, nullptr).status().code(),
-      core::StatusCode::InvalidArgument);
+      bad_int8);
   auto gemm = GemmF32::create(w.data(), 4, 4, 4, nullptr);
   ASSERT_TRUE(gemm.ok());
   EXPECT_EQ((*gemm)->run(nullptr, 3, nullptr).code(), core::StatusCode::InvalidArgument);

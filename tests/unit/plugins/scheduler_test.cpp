@@ -359,8 +359,33 @@ TEST_F(SchedulerTest, AttentionWithAKvCacheInStateAcrossRuns) {
 }
 
 // The cpu backend first and the reference behind it: the MLP runs wholly on cpu (weights read
-// in place, packed at compile), and the attention layer splits, the cache's set_rows and the
-// F32-cache attention falling back to the reference. Results within f32 rounding of plain C++.
+// in place, packed at compile), and so does the attention layer over its F32 cache. Then the
+// same layer with cpu made to decline the cache's set_rows and the attention (as a backend
+// lacking them would): it splits, the rest staying on cpu. Results within f32 rounding of plain
+// C++ either way.
+void run_attention_layer(Scheduler& s, bool all_on_first_device) {
+  AttentionLayer layer;
+  int64_t first = 0;
+  for (const int64_t n : {3, 1}) {
+    Graph g;
+    layer.build(g, n);
+    const std::vector<float> x = random_values(n * AttentionLayer::kEmbd, 80 + first);
+    std::vector<int32_t> pos(n);
+    for (int64_t t = 0; t < n; ++t) pos[t] = static_cast<int32_t>(first + t);
+    const std::vector<int32_t> n_valid = {static_cast<int32_t>(first + n)};
+    const HostInput inputs[] = {
+        {"x", bytes_of(x)}, {"pos", bytes_of(pos)}, {"n_valid", bytes_of(n_valid)}};
+    const core::Status ran = s.run(g, inputs);
+    ASSERT_TRUE(ran.is_ok()) << ran.to_string();
+    expect_close(*s.read("out"), layer.step(x, first), 1e-4);
+    const std::vector<size_t> placement = s.placement(g);
+    const bool all_first =
+        std::all_of(placement.begin(), placement.end(), [](size_t d) { return d == 0; });
+    EXPECT_EQ(all_first, all_on_first_device);
+    first += n;
+  }
+}
+
 TEST_F(SchedulerTest, TheCpuBackendRunsWhatItTakesAndTheReferenceTheRest) {
   const Registry registry = Registry::discover({test::binary_dir()});
   auto cpu = registry.select("cpu");
@@ -380,24 +405,20 @@ TEST_F(SchedulerTest, TheCpuBackendRunsWhatItTakesAndTheReferenceTheRest) {
     EXPECT_EQ(s.placement(g), std::vector<size_t>(6, 0));
   }
   EXPECT_TRUE(logged("compiled 6 nodes on cpu")) << (log_.empty() ? "" : log_.back());
+  run_attention_layer(s, true);
+  EXPECT_FALSE(logged("cpu declines")) << "cpu runs attention over an F32 cache";
 
-  AttentionLayer layer;
-  int64_t first = 0;
-  for (const int64_t n : {3, 1}) {
-    Graph g;
-    layer.build(g, n);
-    const std::vector<float> x = random_values(n * AttentionLayer::kEmbd, 80 + first);
-    std::vector<int32_t> pos(n);
-    for (int64_t t = 0; t < n; ++t) pos[t] = static_cast<int32_t>(first + t);
-    const std::vector<int32_t> n_valid = {static_cast<int32_t>(first + n)};
-    const HostInput inputs[] = {
-        {"x", bytes_of(x)}, {"pos", bytes_of(pos)}, {"n_valid", bytes_of(n_valid)}};
-    const core::Status ran = s.run(g, inputs);
-    ASSERT_TRUE(ran.is_ok()) << ran.to_string();
-    expect_close(*s.read("out"), layer.step(x, first), 1e-4);
-    first += n;
-  }
-  EXPECT_TRUE(logged("cpu declines")) << "the F32-cache attention should fall back";
+  SchedulerOptions options = capture_log();
+  options.decline = [](const Device& d, const Graph& g, uint32_t n) -> std::string {
+    const uint32_t op = g.nodes()[n].op;
+    return d.plugin().name() == "cpu" && (op == BRAID_OP_SET_ROWS || op == BRAID_OP_ATTENTION)
+               ? "not here"
+               : "";
+  };
+  auto split = Scheduler::create({cpu->device.get(), reference_.get()}, options);
+  ASSERT_TRUE(split.ok());
+  run_attention_layer(**split, false);
+  EXPECT_TRUE(logged("cpu declines")) << "set_rows and attention should fall back";
 }
 
 TEST_F(SchedulerTest, AStateStaysOnTheDeviceOfItsFirstUser) {

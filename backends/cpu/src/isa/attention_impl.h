@@ -40,6 +40,13 @@ inline void convert_row(const uint16_t* src, int64_t n, int64_t n_pad, float* ds
   for (; i < n_pad; i += 16) store(dst + i, zero());
 }
 
+// n floats at src at dst, zero-filled up to n_pad.
+inline void copy_row(const float* src, int64_t n, int64_t n_pad, float* dst) {
+  int64_t i = 0;
+  for (; i < n; ++i) dst[i] = src[i];
+  for (; i < n_pad; ++i) dst[i] = 0;
+}
+
 // Keys visible to query i: [0, limit).
 inline int64_t key_limit(const AttentionArgs& a, const AttentionPlan& p, int64_t i) {
   int64_t limit = p.key_end;
@@ -456,14 +463,20 @@ void prefill_item(const AttentionArgs& a,
   alignas(64) float row_buf[1024];
 
   // Convert this KV head's keys (transposed per tile) and values once.
-  const uint16_t* k_head = a.k + g * a.k_head_stride;
-  const uint16_t* v_head = a.v + g * a.v_head_stride;
+  const bool f32 = a.k_f32 != nullptr;
   for (int64_t j = 0; j < n_tiles * kTile; ++j) {
     float* ktile = kt + (j / kTile) * hd * kTile + j % kTile;
     if (j < p.key_end) {
-      convert_row(k_head + j * a.k_stride, a.head_dim, hd, row_buf);
+      const int64_t k_at = g * a.k_head_stride + j * a.k_stride;
+      const int64_t v_at = g * a.v_head_stride + j * a.v_stride;
+      if (f32) {
+        copy_row(a.k_f32 + k_at, a.head_dim, hd, row_buf);
+        copy_row(a.v_f32 + v_at, a.head_dim_v, hdv, vb + j * hdv);
+      } else {
+        convert_row(a.k + k_at, a.head_dim, hd, row_buf);
+        convert_row(a.v + v_at, a.head_dim_v, hdv, vb + j * hdv);
+      }
       for (int64_t d = 0; d < hd; ++d) ktile[d * kTile] = row_buf[d];
-      convert_row(v_head + j * a.v_stride, a.head_dim_v, hdv, vb + j * hdv);
     } else {
       for (int64_t d = 0; d < hd; ++d) ktile[d * kTile] = 0;
       for (int64_t d = 0; d < hdv; d += 16) store(vb + j * hdv + d, zero());

@@ -42,6 +42,7 @@ void int8_epilogue(const int32_t* acc,
                    const float* col_scales,
                    const int32_t* col_offsets,
                    const float* bias,
+                   bool accumulate,
                    float* y,
                    int n_threads) {
   const int threads = rows * n >= (1 << 15) && n_threads > 1 ? n_threads : 1;
@@ -54,7 +55,9 @@ void int8_epilogue(const int32_t* acc,
       const int count = n - i >= 16 ? 16 : static_cast<int>(n - i);
       const I32 centred = sub(load_i32_n(ar + i, count), load_i32_n(col_offsets + i, count));
       const F32 scale = mul(sx, load_n(col_scales + i, count));
-      const F32 b = bias != nullptr ? load_n(bias + i, count) : zero();
+      const F32 b = accumulate        ? load_n(yr + i, count)
+                    : bias != nullptr ? load_n(bias + i, count)
+                                      : zero();
       store_n(yr + i, fmadd(to_f32(centred), scale, b), count);
     }
   }

@@ -64,6 +64,10 @@ struct GraphTensor {
   uint64_t packed_bytes() const;
   /// A tensor with its own storage on a device (everything but View and Intermediate).
   bool has_storage() const { return kind != TensorKind::View && kind != TensorKind::Intermediate; }
+  /// The tensor as the ABI describes it before any buffer exists (for the shape rules and
+  /// supports_op, which only ask whether a tensor lives in a buffer): every tensor but an
+  /// intermediate gets one placeholder buffer handle, never dereferenced; name is `name`.
+  braid_tensor_desc abi_desc() const;
 };
 
 /// One op: reads `inputs` (-1 for an absent optional input), writes `output`.

@@ -40,6 +40,11 @@ struct AttentionArgs {
   const uint16_t* v = nullptr;  ///< F16 bits; as k
   int64_t v_stride = 0;
   int64_t v_head_stride = 0;
+  /// An F32 cache instead (encoders' keys and values are activations): when both are set, k
+  /// and v are unused, the strides above count floats, and the prefill kernel runs for any n_q
+  /// (it widens each head's rows once; for f32 rows that is a plain copy).
+  const float* k_f32 = nullptr;
+  const float* v_f32 = nullptr;
   float* out =
       nullptr;  ///< [n_q, n_head, head_dim_v], query i head h at out + i·out_stride + h·head_dim_v
   int64_t out_stride = 0;
