@@ -253,7 +253,21 @@ int run_ask(const std::vector<std::string>& args) {
   const double prefill_ms = ms_since(prefill_start);
 
   // ---- answer --------------------------------------------------------------------------------
-  model::Sampler sampler(*sampling);
+  model::SamplingParams sampler_params;
+  sampler_params.temperature = sampling->temperature;
+  sampler_params.top_k = sampling->top_k;
+  sampler_params.top_p = sampling->top_p;
+  sampler_params.min_p = sampling->min_p;
+  sampler_params.repeat_penalty = sampling->repeat_penalty;
+  sampler_params.repeat_last_n = sampling->repeat_last_n;
+  sampler_params.presence_penalty = sampling->presence_penalty;
+  sampler_params.frequency_penalty = sampling->frequency_penalty;
+  sampler_params.seed = sampling->seed;
+  if (auto status = model::validate(sampler_params); !status.is_ok()) {
+    std::fprintf(stderr, "braid ask: %s\n", status.message().c_str());
+    return 2;
+  }
+  model::Sampler sampler(sampler_params);
   GenerationOptions generation;
   generation.n_predict = static_cast<int32_t>(options->n_predict);
   generation.stop = parsed->values("--stop");
