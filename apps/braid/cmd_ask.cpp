@@ -57,7 +57,7 @@ constexpr const char* kUsage =
     "  --json                 print one JSON object instead of streaming\n";
 
 std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted.store(true); }
+extern "C" void on_ask_sigint(int) { g_interrupted.store(true); }
 
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
@@ -100,8 +100,8 @@ core::Result<std::string> render_prompt(const ParsedArgs& args,
   BRAID_ASSIGN_OR_RETURN(text::ChatTemplateSource source,
                          text::find_chat_template(model_path, override_file));
   if (source.is_default) {
-    std::fprintf(stderr, "braid ask: note: %s has no chat template; using %s\n",
-                 model_path.c_str(), source.origin.c_str());
+    std::fprintf(stderr, "braid ask: note: %s has no chat template; using %s\n", model_path.c_str(),
+                 source.origin.c_str());
   }
   BRAID_ASSIGN_OR_RETURN(text::jinja::Template chat_template,
                          text::jinja::Template::parse(source.source, source.origin));
@@ -181,8 +181,7 @@ int run_ask(const std::vector<std::string>& args) {
     return 2;
   }
   if (question->find(text::kMediaMarker) != std::string::npos) {
-    std::fprintf(stderr, "braid ask: the question may not contain %s itself\n",
-                 text::kMediaMarker);
+    std::fprintf(stderr, "braid ask: the question may not contain %s itself\n", text::kMediaMarker);
     return 2;
   }
   const bool json = parsed->has("--json");
@@ -223,10 +222,9 @@ int run_ask(const std::vector<std::string>& args) {
       continue;
     }
     const size_t i = static_cast<size_t>(piece.media_index);
-    auto parts = i < images.size()
-                     ? media->image(images[i], static_cast<int>(i) + 1)
-                     : media->audio(recordings[i - images.size()],
-                                    static_cast<int>(i - images.size()) + 1);
+    auto parts = i < images.size() ? media->image(images[i], static_cast<int>(i) + 1)
+                                   : media->audio(recordings[i - images.size()],
+                                                  static_cast<int>(i - images.size()) + 1);
     if (!parts.ok()) return fail(parts.status());
     if (auto status = model::append_media_parts(prompt, std::move(*parts), glue); !status.is_ok()) {
       return fail(status);
@@ -243,7 +241,7 @@ int run_ask(const std::vector<std::string>& args) {
   }
 
   g_interrupted.store(false);
-  auto previous = std::signal(SIGINT, on_sigint);
+  auto previous = std::signal(SIGINT, on_ask_sigint);
   const auto prefill_start = std::chrono::steady_clock::now();
   auto logits = d.eval(prompt);
   if (!logits.ok()) {

@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "args.h"
-#include "braid/core/quant.h"
 #include "braid/audio/synthetic_audio.h"
+#include "braid/core/quant.h"
 #include "braid/core/synthetic_model.h"
 #include "braid/vision/synthetic_mmproj.h"
 #include "commands.h"
@@ -98,9 +98,8 @@ core::Status write_vision_audio_mmproj(const std::filesystem::path& output,
   audio_shape.text_n_embd = text_width;
   core::GgufWriter writer;
   writer.set("general.architecture", core::GgufValue{std::string("clip")});
-  writer.set("general.name",
-             core::GgufValue{core::str_cat(encoder.name, " + ", audio_shape.name,
-                                           " (random weights)")});
+  writer.set("general.name", core::GgufValue{core::str_cat(encoder.name, " + ", audio_shape.name,
+                                                           " (random weights)")});
   writer.set("general.description",
              core::GgufValue{core::str_cat(encoder.description, " and ", audio_shape.description,
                                            ", random weights, projecting to ", text_width)});
@@ -141,8 +140,9 @@ int run_make_model(const std::vector<std::string>& args) {
     return 2;
   }
   if (parsed->value("--with-audio") && !vision_shape.ok()) {
-    std::fprintf(stderr, "braid make-model: --with-audio adds an audio encoder to a vision "
-                         "mmproj; give a VISION_ARCH\n");
+    std::fprintf(stderr,
+                 "braid make-model: --with-audio adds an audio encoder to a vision "
+                 "mmproj; give a VISION_ARCH\n");
     return 2;
   }
   if (shape.ok() && (parsed->value("--text-width") || parsed->value("--for"))) {
@@ -194,8 +194,8 @@ int run_make_model(const std::vector<std::string>& args) {
     const vision::SyntheticVisionOptions vision_options{.weight_type = options.weight_type,
                                                         .seed = options.seed};
     if (auto audio_arch = parsed->value("--with-audio")) {
-      status = write_vision_audio_mmproj(output, encoder, *audio_arch, tiny, text_width,
-                                         vision_options);
+      status =
+          write_vision_audio_mmproj(output, encoder, *audio_arch, tiny, text_width, vision_options);
       name += core::str_cat(" with ", *audio_arch, tiny ? "-tiny" : "", " audio");
     } else {
       status = vision::write_synthetic_mmproj(output, encoder, text_width, vision_options);

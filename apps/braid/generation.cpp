@@ -59,8 +59,7 @@ core::Result<GenerationResult> generate(model::Decoder& decoder,
     emit(last.text);
     if (!last.stopped) emit(stops.flush());
   }
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

@@ -2,8 +2,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 
 #include "braid/audio/audio_encoder.h"
 #include "braid/audio/audio_mmproj.h"
@@ -119,11 +119,12 @@ bool MediaEncoders::has_audio() const { return audio_ != nullptr; }
 
 std::string MediaEncoders::describe() const {
   std::string out;
-  if (vision_) out += core::str_cat("vision: ", vision_->projector, ", ", vision_->image_size, " px");
+  if (vision_)
+    out += core::str_cat("vision: ", vision_->projector, ", ", vision_->image_size, " px");
   if (audio_) {
     if (!out.empty()) out += "; ";
-    out += core::str_cat("audio: ", audio_->projector, ", ", audio_->mmproj->hparams().n_mel,
-                         " mel");
+    out +=
+        core::str_cat("audio: ", audio_->projector, ", ", audio_->mmproj->hparams().n_mel, " mel");
   }
   return out;
 }
@@ -147,8 +148,7 @@ core::Result<std::vector<model::MediaPart>> MediaEncoders::image(const std::stri
   } else {
     BRAID_ASSIGN_OR_RETURN(bytes, read_bytes(source, kMaxImageFileBytes));
   }
-  const model::MediaKey key{mmproj_.string() + "#vision", model::content_hash(bytes),
-                            bytes.size()};
+  const model::MediaKey key{mmproj_.string() + "#vision", model::content_hash(bytes), bytes.size()};
   ++timings_.images;
   if (auto cached = cache_.find(key)) {
     ++timings_.cache_hits;
@@ -193,7 +193,8 @@ core::Result<std::vector<model::MediaPart>> MediaEncoders::audio(const std::stri
   BRAID_ASSIGN_OR_RETURN(audio::Waveform wave, audio::decode_audio_memory(bytes, name));
   timings_.read_ms += ms_since(start);
   start = std::chrono::steady_clock::now();
-  BRAID_ASSIGN_OR_RETURN(std::vector<audio::MelFeatures> windows, audio_->mel->compute_windows(wave));
+  BRAID_ASSIGN_OR_RETURN(std::vector<audio::MelFeatures> windows,
+                         audio_->mel->compute_windows(wave));
   timings_.preprocess_ms += ms_since(start);
   start = std::chrono::steady_clock::now();
   model::EncodedMedia media;

@@ -18,8 +18,8 @@ namespace braid::app {
 
 /// Where the time of the media went, summed over every input since open().
 struct MediaTimings {
-  double read_ms = 0;        ///< reading and decoding files (images, audio + resampling)
-  double preprocess_ms = 0;  ///< image preprocessing, log-mel features
+  double read_ms = 0;          ///< reading and decoding files (images, audio + resampling)
+  double preprocess_ms = 0;    ///< image preprocessing, log-mel features
   double image_encode_ms = 0;  ///< the vision encoder and projector
   double audio_encode_ms = 0;  ///< the audio encoder and projector
   int32_t images = 0, tiles = 0, audio_windows = 0, cache_hits = 0;

@@ -14,8 +14,7 @@ core::Result<PreprocessParams> preprocess_params_for(const VisionModel& model) {
       if (!h.image_grid_pinpoints.empty()) {
         const std::vector<int64_t> flat(h.image_grid_pinpoints.begin(),
                                         h.image_grid_pinpoints.end());
-        BRAID_ASSIGN_OR_RETURN(std::vector<GridPinpoint> pinpoints,
-                               grid_pinpoints_from_flat(flat));
+        BRAID_ASSIGN_OR_RETURN(std::vector<GridPinpoint> pinpoints, grid_pinpoints_from_flat(flat));
         LlavaNextPreprocess next;
         next.image_size = h.image_size;
         next.image_mean = mean;

@@ -6,8 +6,8 @@ namespace braid::model {
 namespace {
 
 EncodedMedia chunk_of(int64_t rows, float value) {
-  return EncodedMedia{{EmbeddingChunk{rows, 4, std::vector<float>(rows * 4, value), true, "test"}},
-                      0, 0, false};
+  return EncodedMedia{
+      {EmbeddingChunk{rows, 4, std::vector<float>(rows * 4, value), true, "test"}}, 0, 0, false};
 }
 
 MediaKey key_of(const std::string& text) {
