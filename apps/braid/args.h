@@ -23,12 +23,15 @@ class ParsedArgs {
   static core::Result<ParsedArgs> parse(const std::vector<std::string>& args, const ArgSpec& spec);
 
   bool has(const std::string& flag) const { return flags_.count(flag) > 0; }
+  /// The option's value; when it was given several times, the last one.
   std::optional<std::string> value(const std::string& option) const;
+  /// Every value of a repeatable option, in the order given (`--image a.jpg --image b.png`).
+  std::vector<std::string> values(const std::string& option) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
 
  private:
   std::set<std::string> flags_;
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positionals_;
 };
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "args.h"
+#include "braid/audio/synthetic_audio.h"
 #include "braid/core/quant.h"
 #include "braid/core/synthetic_model.h"
 #include "braid/vision/synthetic_mmproj.h"
@@ -45,6 +46,8 @@ void print_usage(std::FILE* out) {
                "               256 (text) or 64 (vision)\n"
                "  --seed       random seed (default 42)\n"
                "  --text-width vision only: the n_embd of the text model the projector feeds\n"
+               "  --with-audio AUDIO_ARCH  vision only: put that audio encoder in the same mmproj\n"
+               "               (both project to the text width)\n"
                "  --for        vision only: take that width from a text ARCH above (its --tiny\n"
                "               variant when --tiny is given), so the pair matches:\n"
                "                 braid make-model llama-3.2-1b --tiny -o text.gguf\n"
@@ -82,11 +85,35 @@ int text_width_for(const ParsedArgs& args, bool tiny, int64_t* width) {
   return 0;
 }
 
+// One mmproj with both encoders (as Qwen2.5-Omni-style files carry them): the vision encoder
+// `encoder` and the audio encoder `audio_arch`, both projecting to `text_width`.
+core::Status write_vision_audio_mmproj(const std::filesystem::path& output,
+                                       const vision::VisionEncoderShape& encoder,
+                                       const std::string& audio_arch,
+                                       bool tiny,
+                                       int64_t text_width,
+                                       const vision::SyntheticVisionOptions& options) {
+  BRAID_ASSIGN_OR_RETURN(audio::AudioEncoderShape audio_shape, audio::find_audio_shape(audio_arch));
+  if (tiny) audio_shape = audio::tiny_audio_variant(audio_shape);
+  audio_shape.text_n_embd = text_width;
+  core::GgufWriter writer;
+  writer.set("general.architecture", core::GgufValue{std::string("clip")});
+  writer.set("general.name", core::GgufValue{core::str_cat(encoder.name, " + ", audio_shape.name,
+                                                           " (random weights)")});
+  writer.set("general.description",
+             core::GgufValue{core::str_cat(encoder.description, " and ", audio_shape.description,
+                                           ", random weights, projecting to ", text_width)});
+  BRAID_TRY(vision::add_synthetic_vision_encoder(writer, encoder, text_width, options));
+  BRAID_TRY(audio::add_synthetic_audio_encoder(
+      writer, audio_shape, {.weight_type = options.weight_type, .seed = options.seed + 1}));
+  return writer.write(output);
+}
+
 }  // namespace
 
 int run_make_model(const std::vector<std::string>& args) {
   ArgSpec spec{.flags = {"--tiny", "--force", "--help"},
-               .options = {"--output", "--type", "--seed", "--text-width", "--for"},
+               .options = {"--output", "--type", "--seed", "--text-width", "--for", "--with-audio"},
                .aliases = {{"-o", "--output"}, {"-h", "--help"}}};
   auto parsed = ParsedArgs::parse(args, spec);
   if (!parsed.ok()) {
@@ -110,6 +137,12 @@ int run_make_model(const std::vector<std::string>& args) {
   if (!shape.ok() && !vision_shape.ok()) {
     std::fprintf(stderr, "braid make-model: %s; %s\n", shape.status().message().c_str(),
                  vision_shape.status().message().c_str());
+    return 2;
+  }
+  if (parsed->value("--with-audio") && !vision_shape.ok()) {
+    std::fprintf(stderr,
+                 "braid make-model: --with-audio adds an audio encoder to a vision "
+                 "mmproj; give a VISION_ARCH\n");
     return 2;
   }
   if (shape.ok() && (parsed->value("--text-width") || parsed->value("--for"))) {
@@ -158,8 +191,15 @@ int run_make_model(const std::vector<std::string>& args) {
     const vision::VisionEncoderShape encoder =
         tiny ? vision::tiny_vision_variant(*vision_shape) : *vision_shape;
     name = core::str_cat(encoder.name, " mmproj for text width ", text_width);
-    status = vision::write_synthetic_mmproj(
-        output, encoder, text_width, {.weight_type = options.weight_type, .seed = options.seed});
+    const vision::SyntheticVisionOptions vision_options{.weight_type = options.weight_type,
+                                                        .seed = options.seed};
+    if (auto audio_arch = parsed->value("--with-audio")) {
+      status =
+          write_vision_audio_mmproj(output, encoder, *audio_arch, tiny, text_width, vision_options);
+      name += core::str_cat(" with ", *audio_arch, tiny ? "-tiny" : "", " audio");
+    } else {
+      status = vision::write_synthetic_mmproj(output, encoder, text_width, vision_options);
+    }
   } else {
     const core::TextModelShape model = tiny ? core::tiny_variant(*shape) : *shape;
     name = model.name;

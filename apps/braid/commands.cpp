@@ -7,6 +7,7 @@ const std::vector<Command>& commands() {
       {"backends", "list the backend plugins found, their devices, and why others failed",
        run_backends},
       {"run", "generate a completion of a prompt with a text model", run_run},
+      {"ask", "answer a question about images and recordings (text model + mmproj)", run_ask},
       {"perplexity", "score a text with a model, as llama.cpp's llama-perplexity does",
        run_perplexity},
       {"info", "describe a model file (GGUF) or a Hugging Face folder", run_info},

@@ -20,9 +20,9 @@ uint64_t mix(uint64_t h) {
   return h;
 }
 
-uint64_t chunk_bytes(const std::vector<EmbeddingChunk>& chunks) {
+uint64_t chunk_bytes(const EncodedMedia& media) {
   uint64_t total = 0;
-  for (const EmbeddingChunk& chunk : chunks) total += chunk.data.size() * sizeof(float);
+  for (const EmbeddingChunk& chunk : media.chunks) total += chunk.data.size() * sizeof(float);
   return total;
 }
 
@@ -44,7 +44,7 @@ size_t MediaCache::KeyHash::operator()(const MediaKey& key) const {
   return std::hash<std::string>()(key.encoder) ^ mix(key.content + key.size);
 }
 
-std::optional<std::vector<EmbeddingChunk>> MediaCache::find(const MediaKey& key) {
+std::optional<EncodedMedia> MediaCache::find(const MediaKey& key) {
   const auto it = index_.find(key);
   if (it == index_.end()) {
     ++misses_;
@@ -52,14 +52,14 @@ std::optional<std::vector<EmbeddingChunk>> MediaCache::find(const MediaKey& key)
   }
   ++hits_;
   order_.splice(order_.begin(), order_, it->second);
-  return it->second->chunks;
+  return it->second->media;
 }
 
-void MediaCache::insert(const MediaKey& key, std::vector<EmbeddingChunk> chunks) {
+void MediaCache::insert(const MediaKey& key, EncodedMedia media) {
   if (const auto it = index_.find(key); it != index_.end()) erase(it->second);
-  const uint64_t size = chunk_bytes(chunks);
+  const uint64_t size = chunk_bytes(media);
   if (size > max_bytes_) return;
-  order_.push_front(Entry{key, std::move(chunks), size});
+  order_.push_front(Entry{key, std::move(media), size});
   index_[key] = order_.begin();
   bytes_ += size;
   while (bytes_ > max_bytes_) erase(std::prev(order_.end()));

@@ -5,8 +5,9 @@
 namespace braid::model {
 namespace {
 
-std::vector<EmbeddingChunk> chunk_of(int64_t rows, float value) {
-  return {EmbeddingChunk{rows, 4, std::vector<float>(rows * 4, value), true, "test"}};
+EncodedMedia chunk_of(int64_t rows, float value) {
+  return EncodedMedia{
+      {EmbeddingChunk{rows, 4, std::vector<float>(rows * 4, value), true, "test"}}, 0, 0, false};
 }
 
 MediaKey key_of(const std::string& text) {
@@ -32,8 +33,8 @@ TEST(MediaCache, HitReturnsWhatWasStoredAndCountsIt) {
   cache.insert(key_of("photo"), chunk_of(3, 1.5f));
   const auto hit = cache.find(key_of("photo"));
   ASSERT_TRUE(hit.has_value());
-  EXPECT_EQ((*hit)[0].n_rows, 3);
-  EXPECT_EQ((*hit)[0].data[11], 1.5f);
+  EXPECT_EQ(hit->chunks[0].n_rows, 3);
+  EXPECT_EQ(hit->chunks[0].data[11], 1.5f);
   EXPECT_EQ(cache.hits(), 1u);
   EXPECT_EQ(cache.misses(), 1u);
   MediaKey other_encoder = key_of("photo");

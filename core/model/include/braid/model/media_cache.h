@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "braid/model/prompt_chunk.h"
+#include "braid/model/media_layout.h"
 
 namespace braid::model {
 
@@ -35,11 +35,11 @@ class MediaCache {
  public:
   explicit MediaCache(uint64_t max_bytes = uint64_t(512) << 20) : max_bytes_(max_bytes) {}
 
-  /// The chunks stored for `key`, or nothing; a hit becomes the most recently used entry.
-  std::optional<std::vector<EmbeddingChunk>> find(const MediaKey& key);
-  /// Stores `chunks` for `key` (replacing an older entry), then evicts the least recently used
+  /// The encoding stored for `key`, or nothing; a hit becomes the most recently used entry.
+  std::optional<EncodedMedia> find(const MediaKey& key);
+  /// Stores `media` for `key` (replacing an older entry), then evicts the least recently used
   /// entries until the cache fits. An entry larger than the whole cache is not kept.
-  void insert(const MediaKey& key, std::vector<EmbeddingChunk> chunks);
+  void insert(const MediaKey& key, EncodedMedia media);
 
   size_t entries() const { return order_.size(); }
   uint64_t bytes() const { return bytes_; }
@@ -49,7 +49,7 @@ class MediaCache {
  private:
   struct Entry {
     MediaKey key;
-    std::vector<EmbeddingChunk> chunks;
+    EncodedMedia media;
     uint64_t bytes = 0;
   };
   struct KeyHash {
