@@ -31,6 +31,7 @@ core::Result<ParsedArgs> ParsedArgs::parse(const std::vector<std::string>& args,
         inline_value = args[++i];
       }
       out.values_[arg] = *inline_value;
+      out.all_values_[arg].push_back(*inline_value);
     } else {
       return core::invalid_argument("unknown option '", args[i], "'");
     }
@@ -42,6 +43,11 @@ std::optional<std::string> ParsedArgs::value(const std::string& option) const {
   auto it = values_.find(option);
   if (it == values_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> ParsedArgs::values(const std::string& option) const {
+  auto it = all_values_.find(option);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 }  // namespace braid::app
