@@ -19,6 +19,10 @@ const std::vector<Command>& commands() {
        run_quantize},
       {"convert", "convert a Hugging Face safetensors folder (Llama, Mistral, Qwen2) to GGUF",
        run_convert},
+      {"bench",
+       "measure a model's or an encoder's speed (llama-bench's tests) against this "
+       "machine's limits",
+       run_bench},
   };
   return table;
 }

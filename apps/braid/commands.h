@@ -16,6 +16,7 @@ struct Command {
 const std::vector<Command>& commands();
 
 int run_backends(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);
 int run_info(const std::vector<std::string>& args);
 int run_make_model(const std::vector<std::string>& args);
 int run_run(const std::vector<std::string>& args);

@@ -14,6 +14,11 @@ std::vector<plugins::Device*> DeviceChain::devices() const {
 core::Result<DeviceChain> open_device_chain(const ParsedArgs& args) {
   BRAID_ASSIGN_OR_RETURN(const BackendChoice choice, parse_backend_options(args));
   const plugins::Registry registry = plugins::Registry::discover();
+  return open_device_chain(registry, choice);
+}
+
+core::Result<DeviceChain> open_device_chain(const plugins::Registry& registry,
+                                            const BackendChoice& choice) {
   const plugins::DeviceOptions options{choice.threads};
   BRAID_ASSIGN_OR_RETURN(auto selected, registry.select(choice.backend, options));
   DeviceChain chain;

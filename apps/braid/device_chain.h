@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "args.h"
+#include "backend_option.h"
 #include "braid/core/status.h"
 #include "braid/plugins/device.h"
 
@@ -22,5 +23,8 @@ struct DeviceChain {
 /// Opens the device --backend/--threads name, then cpu and reference when they are other
 /// plugins and usable (a missing fallback is skipped: the chosen device alone may do).
 core::Result<DeviceChain> open_device_chain(const ParsedArgs& args);
+/// The same for a choice made elsewhere (`braid bench` sweeps several).
+core::Result<DeviceChain> open_device_chain(const plugins::Registry& registry,
+                                            const BackendChoice& choice);
 
 }  // namespace braid::app

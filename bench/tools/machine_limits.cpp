@@ -2,225 +2,57 @@
 // JSON, so every benchmark figure can be quoted as a fraction of what this machine can do:
 //   - read bandwidth from DRAM (a 2 GiB array, read once per pass) with 1 and 2 threads, and from
 //     a 32 MiB working set (what a cache-resident benchmark would see);
-//   - peak f32 FMA throughput (zmm on AVX-512, ymm on AVX2) and peak int8 dot throughput
-//     (vpdpbusd zmm with VNNI; vpmaddubsw + vpmaddwd ymm on AVX2), 1 and 2 threads.
-// Every figure is the median of several passes. Run it on an otherwise idle machine:
+//   - peak f32 FMA throughput and peak int8 dot throughput, 1 and 2 threads.
+// The loops live in bench/limits (braid_limits), shared with `braid bench`. Every figure is the
+// median of several passes. Run it on an otherwise idle machine:
 //   build/bin/braid_machine_limits [--dram-gib 2] [--reps 7] > limits.json
-// Counting: an FMA is 2 FLOP; a vpdpbusd zmm is 64 multiplies + 64 adds = 128 int8 ops.
-// GCC 12 warns "(may be) used uninitialized" inside its own AVX-512 intrinsics (the deliberately
-// undefined pass-through operand, GCC bug 105593); silence it for the intrinsic headers only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#include <omp.h>
+#include "braid/bench/machine_limits.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "braid/cpu/cpu_features.h"
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-// ---- bandwidth ---------------------------------------------------------------------------------
-
-__attribute__((target("avx512f"))) uint64_t read_avx512(const uint8_t* p, size_t bytes) {
-  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-  for (size_t i = 0; i + 256 <= bytes; i += 256) {
-    a0 = _mm512_add_epi64(a0, _mm512_load_si512(p + i));
-    a1 = _mm512_add_epi64(a1, _mm512_load_si512(p + i + 64));
-    a2 = _mm512_add_epi64(a2, _mm512_load_si512(p + i + 128));
-    a3 = _mm512_add_epi64(a3, _mm512_load_si512(p + i + 192));
-  }
-  return static_cast<uint64_t>(_mm512_reduce_add_epi64(
-      _mm512_add_epi64(_mm512_add_epi64(a0, a1), _mm512_add_epi64(a2, a3))));
-}
-
-__attribute__((target("avx2"))) uint64_t read_avx2(const uint8_t* p, size_t bytes) {
-  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-  for (size_t i = 0; i + 128 <= bytes; i += 128) {
-    a0 = _mm256_add_epi64(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
-    a1 = _mm256_add_epi64(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
-    a2 = _mm256_add_epi64(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
-    a3 = _mm256_add_epi64(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
-  }
-  const __m256i s = _mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3));
-  alignas(32) uint64_t lanes[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), s);
-  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
-}
-
-volatile uint64_t g_sink = 0;
-
-// GB/s reading `bytes` at p with `threads` threads (each a contiguous share), median of reps.
-double read_bandwidth(const uint8_t* p, size_t bytes, int threads, int reps, bool avx512) {
-  std::vector<double> rates;
-  for (int r = 0; r < reps + 1; ++r) {
-    const auto start = Clock::now();
-    uint64_t total = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : total)
-    {
-      const size_t nt = static_cast<size_t>(omp_get_num_threads());
-      const size_t t = static_cast<size_t>(omp_get_thread_num());
-      const size_t share = bytes / nt / 4096 * 4096;
-      const uint8_t* begin = p + t * share;
-      total += avx512 ? read_avx512(begin, share) : read_avx2(begin, share);
-    }
-    const double s = seconds_since(start);
-    g_sink = g_sink + total;
-    if (r > 0) rates.push_back(static_cast<double>(bytes / 4096 * 4096) / s / 1e9);  // r = 0 warms
-  }
-  return median(rates);
-}
-
-// ---- compute peaks ------------------------------------------------------------------------------
-
-// About 50 ms per pass at peak; the first two passes are discarded (clock ramp-up after idle).
-constexpr int64_t kPeakIterations = 80'000'000;
-
-// 16 independent accumulators cover 4 cycles of latency on 2 FMA ports twice over.
-__attribute__((target("avx512f"))) double fma_avx512(int64_t iterations) {
-  __m512 acc[16];
-  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
-  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-  for (int64_t it = 0; it < iterations; ++it) {
-    for (int i = 0; i < 16; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
-  }
-  __m512 s = acc[0];
-  for (int i = 1; i < 16; ++i) s = _mm512_add_ps(s, acc[i]);
-  g_sink = g_sink + static_cast<uint64_t>(_mm512_reduce_add_ps(s));
-  return static_cast<double>(iterations) * 16 * 16 * 2;
-}
-
-__attribute__((target("avx2,fma"))) double fma_avx2(int64_t iterations) {
-  __m256 acc[12];
-  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
-  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-  for (int64_t it = 0; it < iterations; ++it) {
-    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-  }
-  __m256 s = acc[0];
-  for (int i = 1; i < 12; ++i) s = _mm256_add_ps(s, acc[i]);
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, s);
-  g_sink = g_sink + static_cast<uint64_t>(lanes[0]);
-  return static_cast<double>(iterations) * 12 * 8 * 2;
-}
-
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) double vnni_avx512(int64_t iterations) {
-  __m512i acc[16];
-  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_epi32(i);
-  const __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-2);
-  for (int64_t it = 0; it < iterations; ++it) {
-    for (int i = 0; i < 16; ++i) acc[i] = _mm512_dpbusd_epi32(acc[i], a, b);
-  }
-  __m512i s = acc[0];
-  for (int i = 1; i < 16; ++i) s = _mm512_add_epi32(s, acc[i]);
-  g_sink = g_sink + static_cast<uint64_t>(_mm512_reduce_add_epi32(s));
-  return static_cast<double>(iterations) * 16 * 64 * 2;
-}
-
-// The AVX2 int8 dot as the kernels do it: vpmaddubsw + vpmaddwd + vpaddd per 32 products.
-__attribute__((target("avx2"))) double int8_avx2(int64_t iterations) {
-  __m256i acc[8];
-  for (int i = 0; i < 8; ++i) acc[i] = _mm256_set1_epi32(i);
-  const __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(-2), ones = _mm256_set1_epi16(1);
-  for (int64_t it = 0; it < iterations; ++it) {
-    for (int i = 0; i < 8; ++i) {
-      acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
-    }
-  }
-  __m256i s = acc[0];
-  for (int i = 1; i < 8; ++i) s = _mm256_add_epi32(s, acc[i]);
-  g_sink = g_sink + static_cast<uint64_t>(_mm256_extract_epi32(s, 0));
-  return static_cast<double>(iterations) * 8 * 32 * 2;
-}
-
-// Giga-operations per second of `kernel` on `threads` threads, median of reps.
-double peak(double (*kernel)(int64_t), int threads, int reps) {
-  std::vector<double> rates;
-  for (int r = 0; r < reps + 2; ++r) {
-    double ops = 0;
-    const auto start = Clock::now();
-#pragma omp parallel num_threads(threads) reduction(+ : ops)
-    ops += kernel(kPeakIterations / 4);
-    const double s = seconds_since(start);
-    if (r > 1) rates.push_back(ops / s / 1e9);
-  }
-  return median(rates);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  double dram_gib = 2.0;
-  int reps = 7;
+  braid::bench::LimitsOptions options;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--dram-gib") == 0) dram_gib = std::atof(argv[i + 1]);
-    if (std::strcmp(argv[i], "--reps") == 0) reps = std::max(1, std::atoi(argv[i + 1]));
+    if (std::strcmp(argv[i], "--dram-gib") == 0) options.dram_gib = std::atof(argv[i + 1]);
+    if (std::strcmp(argv[i], "--reps") == 0) options.reps = std::max(1, std::atoi(argv[i + 1]));
   }
-  const auto& features = braid::cpu::cpu_features();
-  const braid::cpu::Isa isa = braid::cpu::best_supported_isa();
-  if (isa == braid::cpu::Isa::None) {
+  const std::string isa = braid::bench::limits_isa();
+  if (isa.empty()) {
     std::fprintf(stderr, "braid_machine_limits: this CPU lacks AVX2/FMA\n");
     return 1;
   }
-  const bool avx512 = isa == braid::cpu::Isa::Avx512;
-  const int cores = features.physical_cores;
+  const int cores = braid::cpu::cpu_features().physical_cores;
   const int two = std::min(2, cores);
-
-  const auto dram_bytes = static_cast<size_t>(dram_gib * (1u << 30)) / 4096 * 4096;
-  auto* dram = static_cast<uint8_t*>(std::aligned_alloc(4096, dram_bytes));
-  if (dram == nullptr) {
-    std::fprintf(stderr, "braid_machine_limits: cannot allocate %zu bytes\n", dram_bytes);
+  braid::bench::LimitsAt one_thread, two_threads;
+  if (!braid::bench::measure_limits(1, options, &one_thread) ||
+      !braid::bench::measure_limits(two, options, &two_threads)) {
+    std::fprintf(stderr, "braid_machine_limits: cannot allocate the %.1f GiB array\n",
+                 options.dram_gib);
     return 1;
   }
-#pragma omp parallel for num_threads(two) schedule(static)
-  for (size_t i = 0; i < dram_bytes; i += 4096)
-    std::memset(dram + i, static_cast<int>(i >> 12), 4096);
-  const size_t l3_bytes = size_t{32} << 20;
-
-  const double dram_1 = read_bandwidth(dram, dram_bytes, 1, reps, avx512);
-  const double dram_2 = read_bandwidth(dram, dram_bytes, two, reps, avx512);
-  const double l3_1 = read_bandwidth(dram, l3_bytes, 1, reps * 4, avx512);
-  const double l3_2 = read_bandwidth(dram, l3_bytes, two, reps * 4, avx512);
-  std::free(dram);
-
-  const double fma_1 = peak(avx512 ? fma_avx512 : fma_avx2, 1, reps);
-  const double fma_2 = peak(avx512 ? fma_avx512 : fma_avx2, two, reps);
-  const double int8_1 = peak(avx512 ? vnni_avx512 : int8_avx2, 1, reps);
-  const double int8_2 = peak(avx512 ? vnni_avx512 : int8_avx2, two, reps);
-
+  const auto dram_bytes = static_cast<size_t>(options.dram_gib * (1u << 30)) / 4096 * 4096;
   std::printf("{\n");
-  std::printf("  \"isa\": \"%s\",\n", std::string(braid::cpu::isa_name(isa)).c_str());
+  std::printf("  \"isa\": \"%s\",\n",
+              std::string(braid::cpu::isa_name(braid::cpu::best_supported_isa())).c_str());
   std::printf("  \"features\": \"%s\",\n", braid::cpu::cpu_feature_string().c_str());
   std::printf("  \"physical_cores\": %d,\n", cores);
   std::printf("  \"threads_measured\": [1, %d],\n", two);
   std::printf("  \"dram_array_bytes\": %zu,\n", dram_bytes);
-  std::printf("  \"dram_read_gbps\": {\"1\": %.2f, \"%d\": %.2f},\n", dram_1, two, dram_2);
-  std::printf("  \"read_32mib_gbps\": {\"1\": %.2f, \"%d\": %.2f},\n", l3_1, two, l3_2);
-  std::printf("  \"f32_fma_gflops\": {\"1\": %.1f, \"%d\": %.1f},\n", fma_1, two, fma_2);
-  std::printf("  \"int8_dot_gops\": {\"1\": %.1f, \"%d\": %.1f},\n", int8_1, two, int8_2);
-  std::printf("  \"int8_instruction\": \"%s\"\n",
-              avx512 ? "vpdpbusd zmm" : "vpmaddubsw+vpmaddwd ymm");
+  std::printf("  \"dram_read_gbps\": {\"1\": %.2f, \"%d\": %.2f},\n", one_thread.dram_read_gbps,
+              two, two_threads.dram_read_gbps);
+  std::printf("  \"read_32mib_gbps\": {\"1\": %.2f, \"%d\": %.2f},\n", one_thread.read_32mib_gbps,
+              two, two_threads.read_32mib_gbps);
+  std::printf("  \"f32_fma_gflops\": {\"1\": %.1f, \"%d\": %.1f},\n", one_thread.f32_gflops, two,
+              two_threads.f32_gflops);
+  std::printf("  \"int8_dot_gops\": {\"1\": %.1f, \"%d\": %.1f},\n", one_thread.int8_gops, two,
+              two_threads.int8_gops);
+  std::printf("  \"int8_instruction\": \"%s\"\n", braid::bench::limits_int8_instruction().c_str());
   std::printf("}\n");
   return 0;
 }

@@ -1,0 +1,40 @@
+// The encoder tests of `braid bench`: an mmproj's vision encoder on a synthetic image of the
+// encoder's own size (one tile), and its audio encoder on synthetic log-mel features of one
+// window (30 s, or the longest the file allows). Each is timed with the projector included,
+// after one untimed warm-up run that compiles the graph.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "braid/core/status.h"
+#include "braid/plugins/device.h"
+
+namespace braid::app {
+
+/// What one encoder test did: seconds per repetition, the item's name and the work it was.
+struct EncoderTiming {
+  std::string test;  ///< "image 336x336" or "audio 30s (3000 frames)"
+  std::vector<double> seconds;
+  double flops = 0;        ///< multiply-add FLOPs of one run (matrices and attention)
+  bool quantized = false;  ///< the linear weights are quantized (held against the int8 peak)
+};
+
+/// Whether the mmproj at `path` has a vision (v.*) / audio (a.*) encoder.
+struct MmprojParts {
+  bool vision = false;
+  bool audio = false;
+};
+core::Result<MmprojParts> mmproj_parts(const std::string& path);
+
+core::Result<EncoderTiming> bench_image_encode(const std::string& path,
+                                               const std::vector<plugins::Device*>& devices,
+                                               int reps);
+/// `seconds` of audio (100 frames a second), at most what the file's positions allow.
+core::Result<EncoderTiming> bench_audio_encode(const std::string& path,
+                                               const std::vector<plugins::Device*>& devices,
+                                               int reps,
+                                               double seconds = 30);
+
+}  // namespace braid::app
