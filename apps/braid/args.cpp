@@ -30,7 +30,7 @@ core::Result<ParsedArgs> ParsedArgs::parse(const std::vector<std::string>& args,
         if (i + 1 >= args.size()) return core::invalid_argument("option ", arg, " needs a value");
         inline_value = args[++i];
       }
-      out.values_[arg] = *inline_value;
+      out.values_[arg].push_back(*inline_value);
     } else {
       return core::invalid_argument("unknown option '", args[i], "'");
     }
@@ -41,7 +41,12 @@ core::Result<ParsedArgs> ParsedArgs::parse(const std::vector<std::string>& args,
 std::optional<std::string> ParsedArgs::value(const std::string& option) const {
   auto it = values_.find(option);
   if (it == values_.end()) return std::nullopt;
-  return it->second;
+  return it->second.back();
+}
+
+std::vector<std::string> ParsedArgs::values(const std::string& option) const {
+  auto it = values_.find(option);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 }  // namespace braid::app

@@ -23,12 +23,15 @@ class ParsedArgs {
   static core::Result<ParsedArgs> parse(const std::vector<std::string>& args, const ArgSpec& spec);
 
   bool has(const std::string& flag) const { return flags_.count(flag) > 0; }
+  /// The last value given for `option`.
   std::optional<std::string> value(const std::string& option) const;
+  /// Every value given for `option`, in order (for repeatable options such as --stop).
+  std::vector<std::string> values(const std::string& option) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
 
  private:
   std::set<std::string> flags_;
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positionals_;
 };
 
