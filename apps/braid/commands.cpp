@@ -7,6 +7,8 @@ const std::vector<Command>& commands() {
       {"backends", "list the backend plugins found, their devices, and why others failed",
        run_backends},
       {"run", "generate a completion of a prompt with a text model", run_run},
+      {"chat", "talk with a model through its chat template (line editing, /save, /load)",
+       run_chat},
       {"perplexity", "score a text with a model, as llama.cpp's llama-perplexity does",
        run_perplexity},
       {"info", "describe a model file (GGUF) or a Hugging Face folder", run_info},
