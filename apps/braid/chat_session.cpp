@@ -71,6 +71,9 @@ core::Result<GenerationResult> ChatSession::reply(
   };
   auto ids = prompt_tokens();
   if (!ids.ok()) return undo(ids.status());
+  if (ids->empty()) {
+    return undo(core::invalid_argument("[chat] the chat template rendered an empty prompt"));
+  }
   if (static_cast<int64_t>(ids->size()) > decoder_->n_ctx()) {
     return undo(core::out_of_range("[chat] the conversation is now ", ids->size(),
                                    " tokens; the context holds ", decoder_->n_ctx(),

@@ -148,7 +148,10 @@ int run_chat(const std::vector<std::string>& args) {
   }
   while (true) {
     const auto line = reader.read("> ");
-    if (!line) break;
+    if (!line) {
+      if (reader.interactive()) std::fputc('\n', stdout);  // leave the shell's prompt a clean line
+      break;
+    }
     if (line->empty()) continue;
     if (is_command(*line, "/exit") || is_command(*line, "/quit")) break;
     if (is_command(*line, "/help")) {

@@ -1,6 +1,8 @@
 // `braid chat` driven through a pipe: turns, /clear, /save and /load across processes, /help,
 // errors that keep the session going, and a context that fills up.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
@@ -145,6 +147,62 @@ TEST(ChatCommand, AFullContextStopsTheReplyNotTheProgram) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("the context of 64 positions is full"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("/clear to start over"), std::string::npos) << r.err;
+}
+
+TEST(ChatCommand, InterruptStopsTheReplyNotTheProgram) {
+  BRAID_SHARED_FILE_OR_SKIP(stories, kStories);
+  BRAID_SHARED_FILE_OR_SKIP(gemma, kGemmaTemplate);
+  // Pipes for stdin and stdout, so the test sends SIGINT once the reply has begun streaming
+  // (the handler is in place by then) and only then sends the next line.
+  int in_pipe[2], out_pipe[2];
+  ASSERT_EQ(pipe(in_pipe), 0);
+  ASSERT_EQ(pipe(out_pipe), 0);
+  char err_name[] = "/tmp/braid-chat-err-XXXXXX";
+  const int err_fd = mkstemp(err_name);
+  ASSERT_GE(err_fd, 0);
+  const std::string program = (binary_dir() / "braid").string();
+  std::vector<std::string> args = {
+      program,        "chat",   "-m", stories.string(), "--chat-template", gemma.string(),
+      "--ignore-eos", "--temp", "0",  "--backend",      "reference"};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    dup2(err_fd, 2);
+    close(in_pipe[1]);
+    close(out_pipe[0]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(program.c_str(), argv.data());
+    _exit(127);
+  }
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  const std::string first = "Once upon a time\n";
+  ASSERT_EQ(write(in_pipe[1], first.data(), first.size()), static_cast<ssize_t>(first.size()));
+  char c = 0;
+  ASSERT_EQ(read(out_pipe[0], &c, 1), 1);  // the reply is streaming
+  kill(pid, SIGINT);
+  const std::string next = "/help\n";
+  ASSERT_EQ(write(in_pipe[1], next.data(), next.size()), static_cast<ssize_t>(next.size()));
+  close(in_pipe[1]);
+  std::string out(1, c);
+  char buffer[4096];
+  ssize_t n = 0;
+  while ((n = read(out_pipe[0], buffer, sizeof(buffer))) > 0) out.append(buffer, n);
+  close(out_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  lseek(err_fd, 0, SEEK_SET);
+  std::string err;
+  while ((n = read(err_fd, buffer, sizeof(buffer))) > 0) err.append(buffer, n);
+  close(err_fd);
+  unlink(err_name);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << err;
+  EXPECT_NE(err.find("(reply stopped)"), std::string::npos) << err;
+  EXPECT_NE(out.find("/save FILE"), std::string::npos) << out;
 }
 
 }  // namespace
