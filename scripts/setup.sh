@@ -20,6 +20,8 @@ packages=(
   libboost-dev nlohmann-json3-dev
   # ICU: Unicode character classes for the byte-level BPE pre-tokenizers
   libicu-dev
+  # line editing and history for `braid chat` (libedit: BSD licensed, unlike GNU readline)
+  libedit-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -51,7 +51,6 @@ constexpr const char* kUsage =
     "  -c, --ctx-size N       context positions (default: the model's, at most 4096)\n"
     "  -b, --batch-size N     prompt rows per run (default 512)\n"
     "  --kv-type TYPE         KV cache type: f16 (default), f32, q8_0\n"
-    "  --stop TEXT            stop when the answer produces TEXT (repeatable)\n"
     "  --timings              print load, media (per image / 30 s window), prompt and\n"
     "                         generation times to stderr\n"
     "  --json                 print one JSON object instead of streaming\n";
@@ -251,21 +250,7 @@ int run_ask(const std::vector<std::string>& args) {
   const double prefill_ms = ms_since(prefill_start);
 
   // ---- answer --------------------------------------------------------------------------------
-  model::SamplingParams sampler_params;
-  sampler_params.temperature = sampling->temperature;
-  sampler_params.top_k = sampling->top_k;
-  sampler_params.top_p = sampling->top_p;
-  sampler_params.min_p = sampling->min_p;
-  sampler_params.repeat_penalty = sampling->repeat_penalty;
-  sampler_params.repeat_last_n = sampling->repeat_last_n;
-  sampler_params.presence_penalty = sampling->presence_penalty;
-  sampler_params.frequency_penalty = sampling->frequency_penalty;
-  sampler_params.seed = sampling->seed;
-  if (auto status = model::validate(sampler_params); !status.is_ok()) {
-    std::fprintf(stderr, "braid ask: %s\n", status.message().c_str());
-    return 2;
-  }
-  model::Sampler sampler(sampler_params);
+  model::Sampler sampler(*sampling);  // validated by parse_sampling_options
   GenerationOptions generation;
   generation.n_predict = static_cast<int32_t>(options->n_predict);
   generation.stop = parsed->values("--stop");

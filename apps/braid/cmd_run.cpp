@@ -10,10 +10,10 @@
 #include "args.h"
 #include "backend_option.h"
 #include "braid/model/decoder.h"
-#include "braid/text/streaming_detokenizer.h"
 #include "braid/text/tokenizer_loader.h"
 #include "commands.h"
 #include "device_chain.h"
+#include "generation.h"
 #include "run_options.h"
 #include "sampling_options.h"
 #include "text_input.h"
@@ -27,7 +27,7 @@ constexpr const char* kUsage =
     "Generates a completion of PROMPT with MODEL (a GGUF file or a Hugging Face folder) and\n"
     "streams it to standard output. BOS is added as the model's vocabulary asks; control-token\n"
     "text in the prompt (<|eot_id|>, [INST]) is read as those tokens. Generation stops at the\n"
-    "end-of-generation token, after -n tokens, or when the context is full.\n"
+    "end-of-generation token, at a --stop string, after -n tokens, or when the context is full.\n"
     "\n"
     "  -m, --model PATH      the model\n"
     "  -p, --prompt TEXT     the prompt ('-' reads standard input)\n"
@@ -124,9 +124,6 @@ int run_run(const std::vector<std::string>& args) {
                (*model)->weight_type_name().c_str(), mib(d.kv_bytes()),
                model::kv_type_name(d.kv_layout().type),
                static_cast<long long>(d.kv_layout().n_ctx));
-  if (sampling->temperature > 0.0f && parsed->value("--temp")) {
-    std::fprintf(stderr, "note: this build decodes greedily (the sampler is not wired in yet)\n");
-  }
 
   // ---- prompt --------------------------------------------------------------------------------
   auto ids = tokenizer->encode(*prompt, /*add_special=*/true, /*parse_special=*/true);
@@ -158,65 +155,42 @@ int run_run(const std::vector<std::string>& args) {
   const double prefill_ms = ms_since(prefill_start);
 
   // ---- generate ------------------------------------------------------------------------------
-  text::StreamingDetokenizer detok(*tokenizer);
-  std::string text;
-  std::vector<int32_t> generated;
-  std::string stop = "length";
-  const auto decode_start = std::chrono::steady_clock::now();
-  int64_t decode_steps = 0;
-  for (int64_t n = 0; options->n_predict < 0 || n < options->n_predict; ++n) {
-    if (g_interrupted.load()) {
-      stop = "interrupted";
-      break;
-    }
-    const int32_t token = choose_token(*logits, *sampling);
-    if (tokenizer->is_end_of_generation(token) && !options->ignore_eos) {
-      stop = "eos";
-      break;
-    }
-    generated.push_back(token);
-    auto piece = detok.push(token);
-    if (!piece.ok()) return fail(piece.status());
-    if (json) {
-      text += *piece;
-    } else if (!piece->empty()) {
-      std::fwrite(piece->data(), 1, piece->size(), stdout);
-      std::fflush(stdout);
-    }
-    if (options->n_predict >= 0 && n + 1 >= options->n_predict) break;
-    if (d.n_past() >= d.n_ctx()) {
-      stop = "context";
-      break;
-    }
-    logits = d.eval_token(token);
-    if (!logits.ok()) return fail(logits.status());
-    ++decode_steps;
-  }
-  const double decode_ms = ms_since(decode_start);
+  model::Sampler sampler(*sampling);
+  for (const int32_t id : *ids) sampler.accept(id);  // the penalties see the prompt too
+  GenerationOptions generation{.n_predict = static_cast<int32_t>(options->n_predict),
+                               .stop = stop_strings(*parsed),
+                               .ignore_eos = options->ignore_eos};
+  auto result = generate(
+      d, *tokenizer, sampler, *logits, generation,
+      [&](std::string_view piece) {
+        if (json) return;
+        std::fwrite(piece.data(), 1, piece.size(), stdout);
+        std::fflush(stdout);
+      },
+      &g_interrupted);
   std::signal(SIGINT, previous);
-  const std::string tail = detok.flush();
-  if (json) {
-    text += tail;
-  } else {
-    std::fwrite(tail.data(), 1, tail.size(), stdout);
+  if (!json) {
     std::fputc('\n', stdout);
     std::fflush(stdout);
   }
+  if (!result.ok()) return fail(result.status());
+  const std::string& stop = result->stop_reason;
   if (stop == "context") {
     std::fprintf(stderr, "braid run: stopped: the context of %lld positions is full\n",
                  static_cast<long long>(d.n_ctx()));
-  } else if (stop == "interrupted") {
+  } else if (stop == "cancelled") {
     std::fprintf(stderr, "braid run: interrupted\n");
   }
 
   const double prefill_tps = 1000.0 * static_cast<double>(ids->size()) / prefill_ms;
+  const double decode_ms = 1000.0 * result->seconds;
   const double decode_tps =
-      decode_steps > 0 ? 1000.0 * static_cast<double>(decode_steps) / decode_ms : 0.0;
+      result->n_tokens > 0 ? static_cast<double>(result->n_tokens) / result->seconds : 0.0;
   if (json) {
     nlohmann::json out;
-    out["text"] = text;
+    out["text"] = result->text;
     out["prompt_tokens"] = ids->size();
-    out["tokens"] = generated;
+    out["tokens"] = result->tokens;
     out["stop"] = stop;
     out["timings"] = {{"load_ms", load_ms},
                       {"prompt_ms", prefill_ms},
@@ -230,9 +204,9 @@ int run_run(const std::vector<std::string>& args) {
                  "timings: load %.1f ms; prompt %zu tokens in %.1f ms (%.2f t/s); generation %lld "
                  "tokens in %.1f ms (%.2f t/s)\n",
                  load_ms, ids->size(), prefill_ms, prefill_tps,
-                 static_cast<long long>(decode_steps), decode_ms, decode_tps);
+                 static_cast<long long>(result->n_tokens), decode_ms, decode_tps);
   }
-  return stop == "interrupted" ? 130 : 0;
+  return stop == "cancelled" ? 130 : 0;
 }
 
 }  // namespace braid::app

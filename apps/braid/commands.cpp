@@ -8,6 +8,8 @@ const std::vector<Command>& commands() {
        run_backends},
       {"run", "generate a completion of a prompt with a text model", run_run},
       {"ask", "answer a question about images and recordings (text model + mmproj)", run_ask},
+      {"chat", "talk with a model through its chat template (line editing, /save, /load)",
+       run_chat},
       {"perplexity", "score a text with a model, as llama.cpp's llama-perplexity does",
        run_perplexity},
       {"info", "describe a model file (GGUF) or a Hugging Face folder", run_info},

@@ -21,6 +21,7 @@ int run_info(const std::vector<std::string>& args);
 int run_make_model(const std::vector<std::string>& args);
 int run_run(const std::vector<std::string>& args);
 int run_ask(const std::vector<std::string>& args);
+int run_chat(const std::vector<std::string>& args);
 int run_perplexity(const std::vector<std::string>& args);
 int run_quantize(const std::vector<std::string>& args);
 int run_convert(const std::vector<std::string>& args);

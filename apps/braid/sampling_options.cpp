@@ -1,15 +1,16 @@
 #include "sampling_options.h"
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <random>
 #include <string>
 
 namespace braid::app {
 namespace {
 
+// Syntax only: the ranges are validate()'s job, so its messages are the ones users see.
 template <typename T>
-core::Status parse_number(const ParsedArgs& args, const std::string& flag, T& out, T lo, T hi) {
+core::Status parse_number(const ParsedArgs& args, const std::string& flag, T& out) {
   const auto text = args.value(flag);
   if (!text) return core::Status::ok();
   T value{};
@@ -17,9 +18,9 @@ core::Status parse_number(const ParsedArgs& args, const std::string& flag, T& ou
   const auto [ptr, ec] = std::from_chars(text->data(), end, value);
   bool ok = ec == std::errc() && ptr == end && !text->empty();
   if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(value);
-  if (!ok || value < lo || value > hi) {
-    return core::invalid_argument(flag, " '", *text, "': expected a number in [", lo, ", ", hi,
-                                  "]");
+  if (!ok) {
+    return core::invalid_argument(flag, " '", *text, "': expected ",
+                                  std::is_floating_point_v<T> ? "a number" : "an integer");
   }
   out = value;
   return core::Status::ok();
@@ -28,30 +29,43 @@ core::Status parse_number(const ParsedArgs& args, const std::string& flag, T& ou
 }  // namespace
 
 void add_sampling_options(ArgSpec& spec) {
-  for (const char* o : {"--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty",
-                        "--repeat-last-n", "--presence-penalty", "--frequency-penalty", "--seed"}) {
+  for (const char* o :
+       {"--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n",
+        "--presence-penalty", "--frequency-penalty", "--seed", "--stop"}) {
     spec.options.insert(o);
   }
+  // llama.cpp's name for a stop string in interactive mode.
+  spec.aliases.emplace("-r", "--stop");
+  spec.aliases.emplace("--reverse-prompt", "--stop");
 }
 
-core::Result<SamplingParams> parse_sampling_options(const ParsedArgs& args) {
-  SamplingParams p;
-  BRAID_TRY(parse_number(args, "--temp", p.temperature, 0.0f, 100.0f));
-  BRAID_TRY(parse_number(args, "--top-k", p.top_k, 0, INT32_MAX));
-  BRAID_TRY(parse_number(args, "--top-p", p.top_p, 0.0f, 1.0f));
-  BRAID_TRY(parse_number(args, "--min-p", p.min_p, 0.0f, 1.0f));
-  BRAID_TRY(parse_number(args, "--repeat-penalty", p.repeat_penalty, 0.0f, 100.0f));
-  BRAID_TRY(parse_number(args, "--repeat-last-n", p.repeat_last_n, -1, INT32_MAX));
-  BRAID_TRY(parse_number(args, "--presence-penalty", p.presence_penalty, -100.0f, 100.0f));
-  BRAID_TRY(parse_number(args, "--frequency-penalty", p.frequency_penalty, -100.0f, 100.0f));
-  BRAID_TRY(parse_number(args, "--seed", p.seed, uint64_t{0}, UINT64_MAX));
+core::Result<model::SamplingParams> parse_sampling_options(const ParsedArgs& args) {
+  model::SamplingParams p;
+  BRAID_TRY(parse_number(args, "--temp", p.temperature));
+  BRAID_TRY(parse_number(args, "--top-k", p.top_k));
+  BRAID_TRY(parse_number(args, "--top-p", p.top_p));
+  BRAID_TRY(parse_number(args, "--min-p", p.min_p));
+  BRAID_TRY(parse_number(args, "--repeat-penalty", p.repeat_penalty));
+  BRAID_TRY(parse_number(args, "--repeat-last-n", p.repeat_last_n));
+  BRAID_TRY(parse_number(args, "--presence-penalty", p.presence_penalty));
+  BRAID_TRY(parse_number(args, "--frequency-penalty", p.frequency_penalty));
+  if (args.value("--seed") == "-1") {
+    // llama.cpp's convention: -1 asks for a fresh seed.
+    p.seed = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+  } else {
+    BRAID_TRY(parse_number(args, "--seed", p.seed));
+  }
+  BRAID_TRY(model::validate(p));
   return p;
 }
 
-int32_t choose_token(std::span<const float> logits, const SamplingParams& /*params*/) {
-  // Greedy: the first index of the largest logit (ties go to the lower id, as llama.cpp's
-  // greedy sampler and llama2.c's argmax do).
-  return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+std::vector<std::string> stop_strings(const ParsedArgs& args) {
+  std::vector<std::string> stops;
+  for (auto& s : args.values("--stop")) {
+    if (s.empty()) continue;  // would stop before any text
+    stops.push_back(std::move(s));
+  }
+  return stops;
 }
 
 }  // namespace braid::app

@@ -39,7 +39,7 @@ TEST(RunCommand, StoriesGreedyFromBosPrintsTheExpectedText) {
 TEST(RunCommand, JsonReportsTokensAndStopReason) {
   BRAID_SHARED_FILE_OR_SKIP(model, kStories);
   const auto r = run_braid({"run", "-m", model.string(), "-p", "Once upon a time", "-n", "8",
-                            "--json", "--backend", "reference"});
+                            "--temp", "0", "--json", "--backend", "reference"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["tokens"].size(), 8u);
@@ -80,6 +80,55 @@ TEST(RunCommand, BadInputGivesAMessage) {
   r = run_braid({"run", "-m", "/nonexistent/model.gguf", "-p", "hi", "--backend", "reference"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("/nonexistent/model.gguf"), std::string::npos) << r.err;
+}
+
+TEST(RunCommand, SeededSamplingRepeatsAndDependsOnTheSeed) {
+  BRAID_SHARED_FILE_OR_SKIP(model, kStories);
+  auto tokens = [&](const char* seed) {
+    const auto r =
+        run_braid({"run", "-m", model.string(), "-p", "Once upon a time", "-n", "24", "--temp",
+                   "0.8", "--seed", seed, "--ignore-eos", "--json", "--backend", "reference"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out)["tokens"];
+  };
+  const auto first = tokens("1");
+  ASSERT_EQ(first.size(), 24u);
+  EXPECT_EQ(tokens("1"), first);
+  EXPECT_NE(tokens("2"), first);
+}
+
+TEST(RunCommand, StopStringsCutTheOutput) {
+  BRAID_SHARED_FILE_OR_SKIP(model, kStories);
+  // Greedy, the text goes on ", there was a little girl" (JsonReportsTokensAndStopReason).
+  auto r = run_braid({"run", "-m", model.string(), "-p", "Once upon a time", "-n", "32", "--temp",
+                      "0", "--stop", "little", "--json", "--backend", "reference"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["text"], ", there was a ");
+  EXPECT_EQ(j["stop"], "stop");
+  // The earliest stop string wins; streamed output stops the same way; -r is llama.cpp's name.
+  r = run_braid({"run", "-m", model.string(), "-p", "Once upon a time", "-n", "32", "--temp", "0",
+                 "--stop", "girl", "-r", "was", "--backend", "reference"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, ", there \n");
+}
+
+TEST(RunCommand, BadSamplingValuesGiveClearErrors) {
+  BRAID_SHARED_FILE_OR_SKIP(model, kStories);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--top-p", "2"}, "top_p = 2"},
+      {{"--temp", "-1"}, "temperature = -1"},
+      {{"--repeat-penalty", "0"}, "repeat_penalty = 0"},
+      {{"--top-k", "many"}, "--top-k 'many': expected an integer"},
+      {{"--min-p", "nan"}, "--min-p 'nan'"},
+  };
+  for (const auto& [flags, want] : cases) {
+    std::vector<std::string> args = {"run", "-m", model.string(), "-p", "hi"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const auto r = run_braid(args);
+    EXPECT_EQ(r.exit_code, 2) << want;
+    EXPECT_NE(r.err.find(want), std::string::npos) << r.err;
+  }
 }
 
 TEST(RunCommand, RandomWeightModelsFromMakeModelRun) {

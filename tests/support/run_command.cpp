@@ -24,18 +24,30 @@ std::string read_all(int fd) {
 }  // namespace
 
 CommandResult run_braid(const std::vector<std::string>& args, int timeout_seconds) {
+  return run_braid_with_input(args, "", timeout_seconds);
+}
+
+CommandResult run_braid_with_input(const std::vector<std::string>& args,
+                                   const std::string& input,
+                                   int timeout_seconds) {
   CommandResult result;
   const std::string program = (binary_dir() / "braid").string();
   // Output goes to temporary files, so a chatty command cannot fill a pipe and block.
   char out_name[] = "/tmp/braid-test-out-XXXXXX";
   char err_name[] = "/tmp/braid-test-err-XXXXXX";
+  char in_name[] = "/tmp/braid-test-in-XXXXXX";
   const int out_fd = mkstemp(out_name);
   const int err_fd = mkstemp(err_name);
-  if (out_fd < 0 || err_fd < 0) return result;
+  const int in_fd = mkstemp(in_name);
+  if (out_fd < 0 || err_fd < 0 || in_fd < 0) return result;
+  if (write(in_fd, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+    return result;
+  }
+  lseek(in_fd, 0, SEEK_SET);
+  unlink(in_name);
   const pid_t pid = fork();
   if (pid == 0) {
-    const int null_fd = open("/dev/null", O_RDONLY);
-    dup2(null_fd, 0);
+    dup2(in_fd, 0);
     dup2(out_fd, 1);
     dup2(err_fd, 2);
     std::vector<char*> argv;
@@ -62,6 +74,7 @@ CommandResult run_braid(const std::vector<std::string>& args, int timeout_second
   result.err = read_all(err_fd);
   close(out_fd);
   close(err_fd);
+  close(in_fd);
   unlink(out_name);
   unlink(err_name);
   return result;

@@ -16,4 +16,9 @@ struct CommandResult {
 /// standard input and a time limit in seconds (killed when over it).
 CommandResult run_braid(const std::vector<std::string>& args, int timeout_seconds = 120);
 
+/// run_braid() with `input` as the standard input (a file, so the command sees it is no terminal).
+CommandResult run_braid_with_input(const std::vector<std::string>& args,
+                                   const std::string& input,
+                                   int timeout_seconds = 120);
+
 }  // namespace braid::test

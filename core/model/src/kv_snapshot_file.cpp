@@ -8,7 +8,7 @@ namespace braid::model {
 namespace {
 
 constexpr char kMagic[8] = {'B', 'R', 'A', 'I', 'D', 'K', 'V', '1'};
-constexpr uint32_t kMaxHeader = 1 << 20;
+constexpr uint32_t kMaxHeader = 1 << 26;  // the header may carry a long conversation
 
 }  // namespace
 
@@ -19,11 +19,17 @@ std::string model_fingerprint(const Model& model) {
 
 core::Status write_kv_snapshot(const std::filesystem::path& path,
                                const KvSnapshot& s,
-                               const std::string& fingerprint) {
-  const nlohmann::json header = {{"model", fingerprint},         {"n_past", s.n_past},
-                                 {"type", kv_type_name(s.type)}, {"n_layer", s.n_layer},
-                                 {"row_bytes", s.row_bytes},     {"bytes", s.data.size()}};
+                               const std::string& fingerprint,
+                               const std::string& app_state) {
+  nlohmann::json header = {{"model", fingerprint},         {"n_past", s.n_past},
+                           {"type", kv_type_name(s.type)}, {"n_layer", s.n_layer},
+                           {"row_bytes", s.row_bytes},     {"bytes", s.data.size()}};
+  if (!app_state.empty()) header["app_state"] = app_state;
   const std::string text = header.dump();
+  if (text.size() > kMaxHeader) {
+    return core::invalid_argument("[kv] ", path.string(), ": the header of ", text.size(),
+                                  " bytes is over the limit of ", kMaxHeader);
+  }
   const uint32_t length = static_cast<uint32_t>(text.size());
   std::filesystem::path partial = path;
   partial += ".partial";
@@ -43,7 +49,8 @@ core::Status write_kv_snapshot(const std::filesystem::path& path,
 }
 
 core::Result<KvSnapshot> read_kv_snapshot(const std::filesystem::path& path,
-                                          const std::string& fingerprint) {
+                                          const std::string& fingerprint,
+                                          std::string* app_state) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return core::io_error("[kv] ", path.string(), ": cannot open");
   const std::string where = core::str_cat("[kv] ", path.string(), ": ");
@@ -72,6 +79,9 @@ core::Result<KvSnapshot> read_kv_snapshot(const std::filesystem::path& path,
     s.row_bytes = header.at("row_bytes").get<uint64_t>();
     bytes = header.at("bytes").get<uint64_t>();
     type = header.at("type").get<std::string>();
+    if (app_state != nullptr) {
+      *app_state = header.contains("app_state") ? header.at("app_state").get<std::string>() : "";
+    }
   } catch (const nlohmann::json::exception& e) {
     return core::data_loss(where, "malformed header: ", e.what());
   }

@@ -189,9 +189,34 @@ TEST_P(DecoderTest, SnapshotRestoresTheSequence) {
   EXPECT_EQ(back->data, snapshot->data);
   EXPECT_EQ(back->n_past, snapshot->n_past);
   EXPECT_FALSE(read_kv_snapshot(dir_ / "s.kv", fingerprint + "x").ok());
+  // The app's state travels in the header.
+  std::string state = "stale";
+  ASSERT_TRUE(read_kv_snapshot(dir_ / "s.kv", fingerprint, &state).ok());
+  EXPECT_EQ(state, "");
+  ASSERT_TRUE(
+      write_kv_snapshot(dir_ / "s.kv", *snapshot, fingerprint, "{\"messages\": []}").is_ok());
+  ASSERT_TRUE(read_kv_snapshot(dir_ / "s.kv", fingerprint, &state).ok());
+  EXPECT_EQ(state, "{\"messages\": []}");
   std::filesystem::resize_file(dir_ / "s.kv", std::filesystem::file_size(dir_ / "s.kv") - 1);
   EXPECT_EQ(read_kv_snapshot(dir_ / "s.kv", fingerprint).status().code(),
             core::StatusCode::DataLoss);
+}
+
+TEST_P(DecoderTest, TruncateKeepsThePrefix) {
+  // Truncating to the prompt and decoding again gives the logits of decoding right after it.
+  const auto path = gguf(TinySpec{}, "m.gguf");
+  auto d = open(path, {.n_ctx = 64});
+  ASSERT_TRUE(d);
+  run(*d, kPrompt, 0);
+  const auto after = run(*d, {4, 5}, 2);
+  run(*d, {7, 8, 9}, 1);
+  d->truncate(static_cast<int64_t>(kPrompt.size()));
+  EXPECT_EQ(d->n_past(), static_cast<int64_t>(kPrompt.size()));
+  const auto again = run(*d, {4, 5}, 2);
+  ASSERT_EQ(after.size(), again.size());
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i], again[i]) << "step " << i;
+  d->truncate(1000);  // longer than the sequence: nothing changes
+  EXPECT_EQ(d->n_past(), static_cast<int64_t>(kPrompt.size()) + 4);  // 2 prompt rows, 2 steps
 }
 
 TEST_P(DecoderTest, EmbeddingChunksEqualTheirTokens) {

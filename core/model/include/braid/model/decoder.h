@@ -84,6 +84,10 @@ class Decoder {
   int64_t n_vocab() const { return model_->config().n_vocab; }
   /// Forgets the sequence (the cache rows are simply no longer valid).
   void clear() { n_past_ = 0; }
+  /// Keeps the first `n` positions and forgets the rest (no-op when n >= n_past()); the next
+  /// eval() continues at position n. For chat, which keeps the part of the cache a new prompt
+  /// shares with the old one.
+  void truncate(int64_t n) { n_past_ = n < 0 ? 0 : (n < n_past_ ? n : n_past_); }
 
   /// The first n_past() rows of the cache.
   core::Result<KvSnapshot> save_state() const;

@@ -15,14 +15,18 @@ namespace braid::model {
 std::string model_fingerprint(const Model& model);
 
 /// Writes `snapshot` of the model with `fingerprint` to `path` (through `path`.partial, renamed
-/// when complete). IoError naming the path on failure.
+/// when complete). `app_state` is kept in the header as it is (chat stores its conversation
+/// there). IoError naming the path on failure.
 core::Status write_kv_snapshot(const std::filesystem::path& path,
                                const KvSnapshot& snapshot,
-                               const std::string& fingerprint);
+                               const std::string& fingerprint,
+                               const std::string& app_state = {});
 
-/// Reads a snapshot written by write_kv_snapshot. DataLoss for a file that is not one or is
-/// truncated; InvalidArgument naming both when it was saved from another model.
+/// Reads a snapshot written by write_kv_snapshot; its app_state goes to `app_state` when given
+/// ("" if none was saved). DataLoss for a file that is not one or is truncated; InvalidArgument
+/// naming both when it was saved from another model.
 core::Result<KvSnapshot> read_kv_snapshot(const std::filesystem::path& path,
-                                          const std::string& fingerprint);
+                                          const std::string& fingerprint,
+                                          std::string* app_state = nullptr);
 
 }  // namespace braid::model

@@ -1,0 +1,223 @@
+// `braid chat -m MODEL`: an interactive conversation with the model's chat template. The KV cache
+// is kept across turns (only what is new is evaluated); /save and /load keep a conversation on
+// disk. Lines come from a terminal with line editing, or from a pipe.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "args.h"
+#include "backend_option.h"
+#include "braid/model/decoder.h"
+#include "braid/text/chat_prompt.h"
+#include "braid/text/tokenizer_loader.h"
+#include "chat_session.h"
+#include "commands.h"
+#include "device_chain.h"
+#include "line_reader.h"
+#include "run_options.h"
+#include "sampling_options.h"
+
+namespace braid::app {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: braid chat -m MODEL [--system TEXT] [--chat-template FILE] [options]\n"
+    "\n"
+    "Talks with MODEL (a GGUF file or a Hugging Face folder) using its chat template. Each line\n"
+    "you type is a user message; the reply streams as it is generated. Ctrl-C stops a reply;\n"
+    "end of input (Ctrl-D) or /exit quits. Lines may also be piped in.\n"
+    "\n"
+    "  -m, --model PATH        the model\n"
+    "  --system TEXT          a system prompt\n"
+    "  --chat-template FILE   a Jinja chat template to use instead of the model's\n"
+    "  -n, --n-predict N      most tokens per reply (default -1: until end of turn or a full\n"
+    "                         context)\n"
+    "  -c, --ctx-size N       context positions (default: the model's, at most 4096)\n"
+    "  -b, --batch-size N     prompt rows per run (default 512)\n"
+    "  --kv-type TYPE         KV cache type: f16 (default), f32, q8_0\n"
+    "  --ignore-eos           keep generating past the end-of-turn token\n";
+
+constexpr const char* kCommandsHelp =
+    "commands:\n"
+    "  /clear        forget the conversation (the system prompt stays)\n"
+    "  /save FILE    write the conversation and its KV cache to FILE\n"
+    "  /load FILE    continue a conversation /save wrote (same model)\n"
+    "  /help         this list\n"
+    "  /exit         quit (so does end of input)\n";
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void on_chat_sigint(int) { g_cancel.store(true); }
+
+int fail(const core::Status& status) {
+  std::fprintf(stderr, "braid chat: %s\n", status.message().c_str());
+  return 1;
+}
+
+// "/save  f.kv" -> "f.kv"; "" when no argument.
+std::string argument_of(const std::string& line, size_t command_length) {
+  const size_t start = line.find_first_not_of(' ', command_length);
+  if (start == std::string::npos) return "";
+  const size_t end = line.find_last_not_of(' ');
+  return line.substr(start, end - start + 1);
+}
+
+bool is_command(const std::string& line, const char* name) {
+  const std::string n(name);
+  return line.compare(0, n.size(), n) == 0 && (line.size() == n.size() || line[n.size()] == ' ');
+}
+
+}  // namespace
+
+int run_chat(const std::vector<std::string>& args) {
+  ArgSpec spec{.flags = {"--ignore-eos", "--help"},
+               .options = {"--model", "--system", "--chat-template", "--n-predict", "--ctx-size",
+                           "--batch-size", "--kv-type"},
+               .aliases = {{"-m", "--model"},
+                           {"-n", "--n-predict"},
+                           {"-c", "--ctx-size"},
+                           {"-b", "--batch-size"},
+                           {"-t", "--threads"},
+                           {"-h", "--help"}}};
+  add_backend_options(spec);
+  add_sampling_options(spec);
+  auto parsed = ParsedArgs::parse(args, spec);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "braid chat: %s\n\n%s%s%s", parsed.status().message().c_str(), kUsage,
+                 kSamplingOptionsHelp, kBackendOptionsHelp);
+    return 2;
+  }
+  if (parsed->has("--help")) {
+    std::printf("%s%s%s\n%s", kUsage, kSamplingOptionsHelp, kBackendOptionsHelp, kCommandsHelp);
+    return 0;
+  }
+  auto options = parse_run_options(*parsed);
+  if (!options.ok() || !parsed->positionals().empty()) {
+    std::fprintf(stderr, "braid chat: %s\n\n%s",
+                 options.ok() ? "unexpected arguments" : options.status().message().c_str(),
+                 kUsage);
+    return 2;
+  }
+  auto sampling = parse_sampling_options(*parsed);
+  if (!sampling.ok()) {
+    std::fprintf(stderr, "braid chat: %s\n", sampling.status().message().c_str());
+    return 2;
+  }
+
+  // ---- load ----------------------------------------------------------------------------------
+  std::optional<std::filesystem::path> template_file;
+  if (auto path = parsed->value("--chat-template")) template_file = *path;
+  auto source = text::find_chat_template(options->model, template_file);
+  if (!source.ok()) return fail(source.status());
+  if (source->is_default) {
+    std::fprintf(stderr, "braid chat: warning: %s has no chat template; using %s\n",
+                 options->model.c_str(), source->origin.c_str());
+  }
+  auto chat_template = text::jinja::Template::parse(source->source, source->origin);
+  if (!chat_template.ok()) return fail(chat_template.status());
+  auto chain = open_device_chain(*parsed);
+  if (!chain.ok()) return fail(chain.status());
+  std::fprintf(stderr, "%s\n", chain->description.c_str());
+  auto model = model::Model::load(options->model);
+  if (!model.ok()) return fail(model.status());
+  auto tokenizer = text::load_tokenizer(options->model);
+  if (!tokenizer.ok()) return fail(tokenizer.status());
+  auto decoder = model::Decoder::create(*model, chain->devices(), options->decoder);
+  if (!decoder.ok()) return fail(decoder.status());
+  std::fprintf(stderr, "model: %s (%s); context %lld positions\n", options->model.c_str(),
+               (*model)->config().summary().c_str(), static_cast<long long>((*decoder)->n_ctx()));
+
+  text::ChatPromptOptions prompt_options;
+  if (tokenizer->bos_id() >= 0) {
+    prompt_options.bos_token = std::string(*tokenizer->token_text(tokenizer->bos_id()));
+  }
+  if (tokenizer->eos_id() >= 0) {
+    prompt_options.eos_token = std::string(*tokenizer->token_text(tokenizer->eos_id()));
+  }
+  GenerationOptions generation{.n_predict = static_cast<int32_t>(options->n_predict),
+                               .stop = stop_strings(*parsed),
+                               .ignore_eos = options->ignore_eos};
+  ChatSession session(**decoder, *tokenizer, *chat_template, prompt_options, *sampling, generation,
+                      parsed->value("--system"));
+
+  // ---- the conversation ----------------------------------------------------------------------
+  LineReader reader;
+  if (reader.interactive()) {
+    std::fprintf(stderr, "Type a message; /help lists the commands, Ctrl-D quits.\n");
+  }
+  while (true) {
+    const auto line = reader.read("> ");
+    if (!line) {
+      if (reader.interactive()) std::fputc('\n', stdout);  // leave the shell's prompt a clean line
+      break;
+    }
+    if (line->empty()) continue;
+    if (is_command(*line, "/exit") || is_command(*line, "/quit")) break;
+    if (is_command(*line, "/help")) {
+      std::fputs(kCommandsHelp, stdout);
+      std::fflush(stdout);
+      continue;
+    }
+    if (is_command(*line, "/clear")) {
+      session.clear();
+      std::fprintf(stderr, "(conversation cleared)\n");
+      continue;
+    }
+    if (is_command(*line, "/save") || is_command(*line, "/load")) {
+      const bool save = is_command(*line, "/save");
+      const std::string path = argument_of(*line, 5);
+      if (path.empty()) {
+        std::fprintf(stderr, "usage: %s FILE\n", save ? "/save" : "/load");
+        continue;
+      }
+      const core::Status status = save ? session.save(path) : session.load(path);
+      if (!status.is_ok()) {
+        std::fprintf(stderr, "braid chat: %s\n", status.message().c_str());
+      } else {
+        std::fprintf(stderr, "(%s %s: %zu messages, %lld positions)\n",
+                     save ? "saved to" : "loaded from", path.c_str(), session.messages().size(),
+                     static_cast<long long>(session.n_past()));
+      }
+      continue;
+    }
+    // Commands that later add media (/image PATH, /audio PATH) append their parts to this list
+    // before the text part; ChatSession::reply takes the whole list.
+    if ((*line)[0] == '/' && line->find(' ') != 1) {
+      const std::string word = line->substr(0, line->find(' '));
+      std::fprintf(stderr, "braid chat: unknown command %s (/help lists them)\n", word.c_str());
+      continue;
+    }
+    nlohmann::ordered_json parts = nlohmann::ordered_json::array();
+    parts.push_back({{"type", "text"}, {"text", *line}});
+
+    g_cancel.store(false);
+    auto previous = std::signal(SIGINT, on_chat_sigint);
+    auto result = session.reply(
+        parts,
+        [](std::string_view piece) {
+          std::fwrite(piece.data(), 1, piece.size(), stdout);
+          std::fflush(stdout);
+        },
+        &g_cancel);
+    std::signal(SIGINT, previous);
+    if (result.ok()) {
+      std::fputc('\n', stdout);
+      std::fflush(stdout);
+    } else {
+      std::fprintf(stderr, "braid chat: %s\n", result.status().message().c_str());
+      continue;
+    }
+    if (result->stop_reason == "cancelled") {
+      std::fprintf(stderr, "(reply stopped)\n");
+    } else if (result->stop_reason == "context") {
+      std::fprintf(stderr,
+                   "braid chat: the context of %lld positions is full; the reply stops here "
+                   "(/clear to start over, or raise -c)\n",
+                   static_cast<long long>(session.n_past()));
+    }
+  }
+  return 0;
+}
+
+}  // namespace braid::app
