@@ -50,7 +50,11 @@ TEST(Loader, ReportsEveryBrokenPluginWithItsReason) {
     EXPECT_NE(reasons.at(name).find(reason), std::string::npos)
         << name << ": got '" << reasons.at(name) << "', want '" << reason << "'";
   }
-  EXPECT_EQ(registry.failures().size(), expected.size());
+  // Only the deliberately broken plugins: the build's own may fail too where they cannot run
+  // (the cuda plugin on a machine without a GPU).
+  size_t broken = 0;
+  for (const auto& failure : registry.failures()) broken += failure.path.parent_path() == kBadDir;
+  EXPECT_EQ(broken, expected.size());
 
   // The good ones load: the reference backend, and `noopen` (its probe is fine).
   const auto reference = registry.find("reference");
