@@ -4,6 +4,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -49,6 +50,14 @@ extern "C" void on_sigint(int) { g_interrupted.store(true); }
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
       .count();
+}
+
+// CPU time of every thread of this process, in ms: unlike wall time, other processes' load does
+// not inflate it much, and threads that spin instead of working show up in it.
+double process_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
 
 double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
@@ -149,6 +158,7 @@ int run_run(const std::vector<std::string>& args) {
   auto previous = std::signal(SIGINT, on_sigint);
 
   const auto prefill_start = std::chrono::steady_clock::now();
+  const double prefill_cpu_start = process_cpu_ms();
   const model::PromptChunk chunk = model::TokenChunk{*ids};
   auto logits = d.eval(std::span(&chunk, 1));
   if (!logits.ok()) {
@@ -156,6 +166,7 @@ int run_run(const std::vector<std::string>& args) {
     return fail(logits.status());
   }
   const double prefill_ms = ms_since(prefill_start);
+  const double prefill_cpu_ms = process_cpu_ms() - prefill_cpu_start;
 
   // ---- generate ------------------------------------------------------------------------------
   text::StreamingDetokenizer detok(*tokenizer);
@@ -163,6 +174,7 @@ int run_run(const std::vector<std::string>& args) {
   std::vector<int32_t> generated;
   std::string stop = "length";
   const auto decode_start = std::chrono::steady_clock::now();
+  const double decode_cpu_start = process_cpu_ms();
   int64_t decode_steps = 0;
   for (int64_t n = 0; options->n_predict < 0 || n < options->n_predict; ++n) {
     if (g_interrupted.load()) {
@@ -193,6 +205,7 @@ int run_run(const std::vector<std::string>& args) {
     ++decode_steps;
   }
   const double decode_ms = ms_since(decode_start);
+  const double decode_cpu_ms = process_cpu_ms() - decode_cpu_start;
   std::signal(SIGINT, previous);
   const std::string tail = detok.flush();
   if (json) {
@@ -221,16 +234,20 @@ int run_run(const std::vector<std::string>& args) {
     out["timings"] = {{"load_ms", load_ms},
                       {"prompt_ms", prefill_ms},
                       {"prompt_tokens_per_s", prefill_tps},
+                      {"prompt_cpu_ms", prefill_cpu_ms},
                       {"decode_ms", decode_ms},
+                      {"decode_cpu_ms", decode_cpu_ms},
                       {"decode_tokens_per_s", decode_tps}};
     std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   }
   if (parsed->has("--timings")) {
+    const double cpu_per_token =
+        decode_steps > 0 ? decode_cpu_ms / static_cast<double>(decode_steps) : 0.0;
     std::fprintf(stderr,
-                 "timings: load %.1f ms; prompt %zu tokens in %.1f ms (%.2f t/s); generation %lld "
-                 "tokens in %.1f ms (%.2f t/s)\n",
-                 load_ms, ids->size(), prefill_ms, prefill_tps,
-                 static_cast<long long>(decode_steps), decode_ms, decode_tps);
+                 "timings: load %.1f ms; prompt %zu tokens in %.1f ms (%.2f t/s, CPU %.1f ms); "
+                 "generation %lld tokens in %.1f ms (%.2f t/s, CPU %.1f ms/token)\n",
+                 load_ms, ids->size(), prefill_ms, prefill_tps, prefill_cpu_ms,
+                 static_cast<long long>(decode_steps), decode_ms, decode_tps, cpu_per_token);
   }
   return stop == "interrupted" ? 130 : 0;
 }
