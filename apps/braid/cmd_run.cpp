@@ -4,6 +4,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -49,6 +50,14 @@ extern "C" void on_sigint(int) { g_interrupted.store(true); }
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
       .count();
+}
+
+// CPU time of every thread of this process, in ms: unlike wall time, other processes' load does
+// not inflate it much, and threads that spin instead of working show up in it.
+double process_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
 
 double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
@@ -146,6 +155,7 @@ int run_run(const std::vector<std::string>& args) {
   auto previous = std::signal(SIGINT, on_sigint);
 
   const auto prefill_start = std::chrono::steady_clock::now();
+  const double prefill_cpu_start = process_cpu_ms();
   const model::PromptChunk chunk = model::TokenChunk{*ids};
   auto logits = d.eval(std::span(&chunk, 1));
   if (!logits.ok()) {
@@ -153,8 +163,10 @@ int run_run(const std::vector<std::string>& args) {
     return fail(logits.status());
   }
   const double prefill_ms = ms_since(prefill_start);
+  const double prefill_cpu_ms = process_cpu_ms() - prefill_cpu_start;
 
   // ---- generate ------------------------------------------------------------------------------
+  const double decode_cpu_start = process_cpu_ms();
   model::Sampler sampler(*sampling);
   for (const int32_t id : *ids) sampler.accept(id);  // the penalties see the prompt too
   GenerationOptions generation{.n_predict = static_cast<int32_t>(options->n_predict),
@@ -168,6 +180,7 @@ int run_run(const std::vector<std::string>& args) {
         std::fflush(stdout);
       },
       &g_interrupted);
+  const double decode_cpu_ms = process_cpu_ms() - decode_cpu_start;
   std::signal(SIGINT, previous);
   if (!json) {
     std::fputc('\n', stdout);
@@ -195,16 +208,20 @@ int run_run(const std::vector<std::string>& args) {
     out["timings"] = {{"load_ms", load_ms},
                       {"prompt_ms", prefill_ms},
                       {"prompt_tokens_per_s", prefill_tps},
+                      {"prompt_cpu_ms", prefill_cpu_ms},
                       {"decode_ms", decode_ms},
+                      {"decode_cpu_ms", decode_cpu_ms},
                       {"decode_tokens_per_s", decode_tps}};
     std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   }
   if (parsed->has("--timings")) {
+    const double cpu_per_token =
+        result->n_tokens > 0 ? decode_cpu_ms / static_cast<double>(result->n_tokens) : 0.0;
     std::fprintf(stderr,
-                 "timings: load %.1f ms; prompt %zu tokens in %.1f ms (%.2f t/s); generation %lld "
-                 "tokens in %.1f ms (%.2f t/s)\n",
-                 load_ms, ids->size(), prefill_ms, prefill_tps,
-                 static_cast<long long>(result->n_tokens), decode_ms, decode_tps);
+                 "timings: load %.1f ms; prompt %zu tokens in %.1f ms (%.2f t/s, CPU %.1f ms); "
+                 "generation %lld tokens in %.1f ms (%.2f t/s, CPU %.1f ms/token)\n",
+                 load_ms, ids->size(), prefill_ms, prefill_tps, prefill_cpu_ms,
+                 static_cast<long long>(result->n_tokens), decode_ms, decode_tps, cpu_per_token);
   }
   return stop == "cancelled" ? 130 : 0;
 }

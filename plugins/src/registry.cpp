@@ -58,7 +58,16 @@ std::vector<fs::path> default_search_dirs() {
 
 Registry Registry::discover() { return discover(default_search_dirs()); }
 
+bool set_openmp_wait_default() {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) {
+    return false;
+  }
+  return setenv("GOMP_SPINCOUNT", kOpenMpSpinCount, /*overwrite=*/0) == 0;
+}
+
 Registry Registry::discover(const std::vector<fs::path>& dirs) {
+  // Before any dlopen(): libgomp reads its environment when it is loaded.
+  set_openmp_wait_default();
   Registry registry;
   registry.dirs_ = dirs;
   std::set<fs::path> seen;  // canonical paths, so one file reached twice loads once

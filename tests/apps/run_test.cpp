@@ -32,6 +32,7 @@ TEST(RunCommand, StoriesGreedyFromBosPrintsTheExpectedText) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, want + "\n");
     EXPECT_NE(r.err.find("timings: load"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("ms/token)"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("KV cache"), std::string::npos) << r.err;
   }
 }
@@ -47,6 +48,9 @@ TEST(RunCommand, JsonReportsTokensAndStopReason) {
   EXPECT_EQ(j["prompt_tokens"], 5);  // BOS + 4 pieces
   EXPECT_EQ(j["text"].get<std::string>().rfind(", there was a little girl", 0), 0u) << j["text"];
   EXPECT_TRUE(j["timings"].contains("decode_tokens_per_s"));
+  // 7 decode steps ran, so the process spent CPU time on them.
+  EXPECT_GT(j["timings"]["decode_cpu_ms"].get<double>(), 0.0);
+  EXPECT_GE(j["timings"]["prompt_cpu_ms"].get<double>(), 0.0);
 }
 
 TEST(RunCommand, ContextFillsAndStops) {

@@ -32,6 +32,17 @@ struct SelectedDevice {
   std::string description;  ///< "backend: cpu (Intel Xeon, 2 threads, avx512_vnni)"
 };
 
+/// Plugins may run on GNU OpenMP (the cpu backend and oneDNN), which reads its environment once,
+/// when the first plugin that links it is loaded. Its default is to spin ~300 000 times (about
+/// 10 ms) at every barrier before sleeping: on a machine whose cores other processes also use,
+/// a thread spinning for a partner that is not scheduled burns its slice, and every op of a
+/// decode step pays that (bench/results/2026-11-23-cpu-decode.md). Unless the user set
+/// OMP_WAIT_POLICY or GOMP_SPINCOUNT, sets GOMP_SPINCOUNT to kOpenMpSpinCount (tens of
+/// microseconds: enough to bridge the gap between two ops on an idle machine). Returns whether it
+/// set it. Call before any thread reads the environment (setenv is not thread-safe).
+bool set_openmp_wait_default();
+inline constexpr const char* kOpenMpSpinCount = "1000";
+
 /// Every plugin found on a search path: the usable ones, and for each other file the reason.
 /// Built once (discovery dlopen()s and probes); then immutable and thread-safe to read.
 class Registry {
@@ -39,7 +50,7 @@ class Registry {
   /// Loads every braid-backend-*.so in `dirs` (missing folders are skipped; files are taken in
   /// name order within a folder; the same file reached twice counts once). When two files give
   /// the same backend name, the first wins and the second is a failure. Never fails: a plugin
-  /// that cannot be used is recorded in failures().
+  /// that cannot be used is recorded in failures(). Calls set_openmp_wait_default() first.
   static Registry discover(const std::vector<std::filesystem::path>& dirs);
   /// discover(default_search_dirs()).
   static Registry discover();
