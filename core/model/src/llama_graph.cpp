@@ -44,6 +44,10 @@ void build_llama_graph(core::Graph& g,
   attn.positions = visible;
   attn.n_valid = n_valid;
   attn.causal = true;
+  if (c.sliding_window > 0) {
+    // Only windowed models pay for a per-run mask; the others keep the lean causal graph.
+    attn.mask = g.input(io::kWindowMask, DType::F32, {rows, kv.n_rows()});
+  }
 
   const DType cache_type = kv_dtype(kv.type);
   for (int64_t i = 0; i < c.n_layer; ++i) {
