@@ -1,6 +1,7 @@
 // The decoder against transformers: every model of tests/golden/decoder (made by
 // tests/scripts/make_decoder_goldens.py: tiny random Llama with GQA, Llama 3.1 rope scaling with
-// tied embeddings, Mistral with a sliding window of 8, Qwen2 with Q/K/V biases) is loaded as its
+// tied embeddings, Mistral with a sliding window of 8, Qwen2 with Q/K/V biases, Llama with
+// attention_bias: Q/K/V and output biases) is loaded as its
 // Hugging Face folder and as each GGUF file, and the 12-token prompt plus 16 greedy steps run
 // through the Decoder on the reference backend and on cpu (reference as fallback). Every one of
 // the 28 rows of logits is compared with the transformers logits, and the greedy tokens must be
@@ -133,8 +134,9 @@ TEST_P(HfGolden, LogitsAndGreedyTokensMatchTransformers) {
 INSTANTIATE_TEST_SUITE_P(
     Models,
     HfGolden,
-    ::testing::Combine(::testing::Values("llama_gqa", "llama31_tied", "mistral_swa", "qwen2"),
-                       ::testing::Values("reference", "cpu")),
+    ::testing::Combine(
+        ::testing::Values("llama_gqa", "llama31_tied", "mistral_swa", "qwen2", "llama_bias"),
+        ::testing::Values("reference", "cpu")),
     [](const auto& instance) {
       return std::get<0>(instance.param) + "_" + std::get<1>(instance.param);
     });
