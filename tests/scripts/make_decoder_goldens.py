@@ -85,6 +85,12 @@ MODELS = [
                             num_key_value_heads=KV_HEADS, max_position_embeddings=256,
                             rms_norm_eps=1e-6, rope_theta=1000000.0, tie_word_embeddings=False,
                             use_sliding_window=False, bos_token_id=1, eos_token_id=2)),
+    dict(name="llama_bias", model_cls=LlamaForCausalLM, arch="llama", types=["f16"], seed=507,
+         config=LlamaConfig(vocab_size=VOCAB, hidden_size=HIDDEN, intermediate_size=INTERMEDIATE,
+                            num_hidden_layers=LAYERS, num_attention_heads=HEADS,
+                            num_key_value_heads=KV_HEADS, max_position_embeddings=256,
+                            rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=False,
+                            attention_bias=True, bos_token_id=1, eos_token_id=2)),
 ]
 
 FILE_TYPES = {
@@ -154,7 +160,10 @@ def permute_for_adjacent_rope(weight: np.ndarray, n_head: int) -> np.ndarray:
     """Hugging Face stores each head's Q/K rows as [first halves of the pairs | second halves]
     (RoPE rotates x[i] with x[i + d/2]); GGUF `llama` wants the pair members next to each other
     (rows 2i and 2i+1), because ggml's normal RoPE rotates adjacent elements. Row j of the result
-    is row (j % 2) * d/2 + j // 2 of the input, within each head."""
+    is row (j % 2) * d/2 + j // 2 of the input, within each head. A bias (1-D) moves the same way,
+    as the converter does it."""
+    if weight.ndim == 1:
+        return permute_for_adjacent_rope(weight[:, None], n_head)[:, 0]
     rows, cols = weight.shape
     d = rows // n_head
     return (weight.reshape(n_head, 2, d // 2, cols).transpose(0, 2, 1, 3).reshape(rows, cols))
@@ -263,9 +272,9 @@ def write_gguf(path: Path, name: str, arch: str, config: dict, state: dict[str, 
             continue
         gname = gguf_tensor_name(hf_name)
         value = value.astype(np.float32)
-        if arch == "llama" and gname.endswith("attn_q.weight"):
+        if arch == "llama" and gname.endswith(("attn_q.weight", "attn_q.bias")):
             value = permute_for_adjacent_rope(value, config["num_attention_heads"])
-        elif arch == "llama" and gname.endswith("attn_k.weight"):
+        elif arch == "llama" and gname.endswith(("attn_k.weight", "attn_k.bias")):
             value = permute_for_adjacent_rope(value, config["num_key_value_heads"])
         tensors.append((gname, value))
     for gname, value in tensors:
@@ -361,7 +370,7 @@ def numpy_forward(fields: dict, w: dict, tokens: list[int], adjacent: bool) -> n
             scores = np.where(mask, scores, -np.inf)
             scores = np.exp(scores - scores.max(axis=1, keepdims=True))
             out[:, head] = (scores / scores.sum(axis=1, keepdims=True)) @ v[:, kv]
-        x = x + out.reshape(n, -1) @ w[p + "attn_output.weight"].T
+        x = x + out.reshape(n, -1) @ w[p + "attn_output.weight"].T + w.get(p + "attn_output.bias", 0.0)
         h = rms_norm(x, w[p + "ffn_norm.weight"])
         gate = h @ w[p + "ffn_gate.weight"].T
         up = h @ w[p + "ffn_up.weight"].T

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <limits>
 
 #include "llama_graph.h"
 
@@ -43,12 +44,6 @@ core::Result<std::unique_ptr<Decoder>> Decoder::create(std::shared_ptr<const Mod
   if (o.n_batch < 1)
     return core::invalid_argument("[decoder] batch size ", o.n_batch, " must be >= 1");
   o.n_batch = std::min(o.n_batch, o.n_ctx);
-  if (c.sliding_window > 0 && o.n_ctx > c.sliding_window) {
-    // TODO(#5): a windowed cache; until then a context past the window would attend too far.
-    return core::not_supported("[decoder] the model attends within a sliding window of ",
-                               c.sliding_window, " positions; contexts longer than that (", o.n_ctx,
-                               ") are not supported yet: use -c ", c.sliding_window);
-  }
   const KvLayout kv{c.n_layer, o.n_ctx, c.n_head_kv, c.head_dim, o.kv_type};
   BRAID_TRY(kv.check());
   BRAID_ASSIGN_OR_RETURN(auto sched,
@@ -112,7 +107,21 @@ core::Status Decoder::run_batch(const Batch& batch, std::vector<float>* all) {
   const std::array<int32_t, 1> n_valid{last + 1};
   const std::array<int32_t, 1> out_row{static_cast<int32_t>(rows - 1)};
 
-  std::array<plugins::HostInput, 7> inputs;
+  if (c.sliding_window > 0) {
+    // transformers' rule: query q sees key k when 0 <= q - k < window. The causal half is the
+    // attention op's own (kVisible); the mask hides keys at or past the window behind a query.
+    // Cache row r holds position r, so the mask is indexed by position.
+    const size_t n_kv = static_cast<size_t>(kv_.n_rows());
+    constexpr float kHidden = -std::numeric_limits<float>::infinity();
+    window_mask_.assign(n * n_kv, 0.0f);
+    for (int64_t i = 0; i < rows; ++i) {
+      const int64_t first = positions_[static_cast<size_t>(i)] - c.sliding_window + 1;
+      float* row = window_mask_.data() + static_cast<size_t>(i) * n_kv;
+      std::fill(row, row + std::clamp<int64_t>(first, 0, static_cast<int64_t>(n_kv)), kHidden);
+    }
+  }
+
+  std::array<plugins::HostInput, 8> inputs;
   size_t n_inputs = 0;
   if (embeddings) {
     embeddings_.assign(n * static_cast<size_t>(c.n_embd), 0.0f);
@@ -129,6 +138,9 @@ core::Status Decoder::run_batch(const Batch& batch, std::vector<float>* all) {
   inputs[n_inputs++] = {io::kNValid, std::as_bytes(std::span<const int32_t>(n_valid))};
   if (all == nullptr && size > 1) {
     inputs[n_inputs++] = {io::kOutRow, std::as_bytes(std::span<const int32_t>(out_row))};
+  }
+  if (c.sliding_window > 0) {
+    inputs[n_inputs++] = {io::kWindowMask, bytes_of(window_mask_, window_mask_.size())};
   }
   BRAID_TRY(scheduler_->run(*graph, std::span(inputs.data(), n_inputs)));
 

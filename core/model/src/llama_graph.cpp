@@ -44,6 +44,10 @@ void build_llama_graph(core::Graph& g,
   attn.positions = visible;
   attn.n_valid = n_valid;
   attn.causal = true;
+  if (c.sliding_window > 0) {
+    // Only windowed models pay for a per-run mask; the others keep the lean causal graph.
+    attn.mask = g.input(io::kWindowMask, DType::F32, {rows, kv.n_rows()});
+  }
 
   const DType cache_type = kv_dtype(kv.type);
   for (int64_t i = 0; i < c.n_layer; ++i) {
@@ -61,7 +65,7 @@ void build_llama_graph(core::Graph& g,
     const TensorId values = g.set_rows(v_cache, v, kv_rows);
     TensorId a = g.attention(q, keys, values, attn, layer_name(i, "attn"));
     a = g.reshape(a, {rows, c.n_head * c.head_dim}, layer_name(i, "attn_flat"));
-    const TensorId o = g.matmul(a, w(l.wo), {}, layer_name(i, "attn_out"));
+    const TensorId o = g.matmul(a, w(l.wo), w(l.bo), layer_name(i, "attn_out"));
     x = g.add(x, o, layer_name(i, "attn_residual"));
     h = build_norm(g, x, w(l.ffn_norm), c.rms_norm_eps, layer_name(i, "ffn_norm"));
     const TensorId m = build_mlp(g, h, w(l.w_gate), w(l.w_up), w(l.w_down), i);

@@ -20,7 +20,10 @@ inline constexpr const char* kKvRows = "kv_rows";    ///< I32 [rows]: cache rows
 inline constexpr const char* kVisible = "attn_pos";  ///< I32 [rows]: last key row each sees
 inline constexpr const char* kNValid = "n_valid";    ///< I32 [1]: cache rows filled
 inline constexpr const char* kOutRow = "out_row";    ///< I32 [1]: the row whose logits are wanted
-inline constexpr const char* kLogits = "logits";     ///< F32 [1 or rows, n_vocab]
+/// F32 [rows, n_kv]: 0 or -inf per (query, cache row); only in graphs of models with a sliding
+/// window, where it hides keys the window has left behind (the causal limit stays kVisible).
+inline constexpr const char* kWindowMask = "window_mask";
+inline constexpr const char* kLogits = "logits";  ///< F32 [1 or rows, n_vocab]
 }  // namespace graph_io
 
 /// What distinguishes one decoder graph from another.

@@ -159,12 +159,14 @@ core::Result<ModelConfig> config_from_hf(const core::HfConfig& hf) {
   c.rope_mode = BRAID_ROPE_HALF_SPLIT;  // transformers' rotate_half, on unpermuted weights
   if (type == "llama" || type == "mistral") {
     c.family = ModelFamily::Llama;
-    // attention_bias also puts a bias on o_proj, and mlp_bias on the MLP: not in this graph.
+    // attention_bias: biases on q/k/v_proj and o_proj. mlp_bias (on the MLP) is not in this
+    // graph and is refused rather than ignored.
     BRAID_ASSIGN_OR_RETURN(const bool attention_bias, hf.get_bool_or("attention_bias", false));
     BRAID_ASSIGN_OR_RETURN(const bool mlp_bias, hf.get_bool_or("mlp_bias", false));
-    if (attention_bias || mlp_bias) {
-      return core::not_supported("[model] ", source, ": attention_bias/mlp_bias are not supported");
+    if (mlp_bias) {
+      return core::not_supported("[model] ", source, ": mlp_bias is not supported");
     }
+    c.qkv_bias = c.attn_out_bias = attention_bias;
   } else if (type == "qwen2") {
     c.family = ModelFamily::Qwen2;
     c.qkv_bias = true;

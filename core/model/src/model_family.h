@@ -14,7 +14,7 @@ struct TensorNames {
 };
 
 struct LayerNames {
-  std::string attn_norm, wq, wk, wv, wo, bq, bk, bv, ffn_norm, w_gate, w_up, w_down;
+  std::string attn_norm, wq, wk, wv, wo, bq, bk, bv, bo, ffn_norm, w_gate, w_up, w_down;
 };
 
 /// Names of the whole-model tensors in a GGUF file (`gguf`) or an HF folder.

@@ -87,6 +87,9 @@ class ModelBuilder {
         BRAID_ASSIGN_OR_RETURN(l.bk, vector(n.bk, b + "attn_k.bias", kv_width));
         BRAID_ASSIGN_OR_RETURN(l.bv, vector(n.bv, b + "attn_v.bias", kv_width));
       }
+      if (c.attn_out_bias) {
+        BRAID_ASSIGN_OR_RETURN(l.bo, vector(n.bo, b + "attn_output.bias", c.n_embd));
+      }
       BRAID_ASSIGN_OR_RETURN(l.ffn_norm, vector(n.ffn_norm, b + "ffn_norm.weight", c.n_embd));
       BRAID_ASSIGN_OR_RETURN(l.w_gate, matrix(n.w_gate, b + "ffn_gate.weight", {c.n_ff, c.n_embd}));
       BRAID_ASSIGN_OR_RETURN(l.w_up, matrix(n.w_up, b + "ffn_up.weight", {c.n_ff, c.n_embd}));
@@ -216,6 +219,12 @@ core::Result<std::shared_ptr<const Model>> Model::from_gguf(core::GgufFile file)
   std::shared_ptr<Model> model(new Model());
   model->path_ = file.name();
   BRAID_ASSIGN_OR_RETURN(model->config_, config_from_gguf(file));
+  if (model->config_.family == ModelFamily::Llama) {
+    // llama.cpp's llama architecture takes the attention biases when the file has them (a
+    // converted attention_bias=true model); layer 0 says whether every layer has them.
+    model->config_.qkv_bias = file.find_tensor("blk.0.attn_q.bias") != nullptr;
+    model->config_.attn_out_bias = file.find_tensor("blk.0.attn_output.bias") != nullptr;
+  }
   model->gguf_.emplace(std::move(file));
   ModelBuilder builder(*model, model->gguf_->name());
   BRAID_TRY(builder.build());
@@ -243,7 +252,7 @@ uint64_t Model::weight_bytes() const {
   uint64_t total = token_embd_.data.size() + output_norm_.data.size() + output_.data.size() +
                    rope_freqs_.data.size();
   for (const LayerWeights& l : layers_) {
-    for (const WeightRef* w : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk, &l.bv,
+    for (const WeightRef* w : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk, &l.bv, &l.bo,
                                &l.ffn_norm, &l.w_gate, &l.w_up, &l.w_down}) {
       total += w->data.size();
     }

@@ -121,10 +121,11 @@ TEST_P(DecoderGolden, FilesOpenAndQkRowsArePermutedForLlama) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models,
-                         DecoderGolden,
-                         ::testing::Values("llama_gqa", "llama31_tied", "mistral_swa", "qwen2"),
-                         [](const auto& instance) { return instance.param; });
+INSTANTIATE_TEST_SUITE_P(
+    Models,
+    DecoderGolden,
+    ::testing::Values("llama_gqa", "llama31_tied", "mistral_swa", "qwen2", "llama_bias"),
+    [](const auto& instance) { return instance.param; });
 
 }  // namespace
 }  // namespace braid::model

@@ -218,6 +218,22 @@ TEST(ModelLoading, TransformersConfigForms) {
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("'yarn'"), std::string::npos);
 
+  // attention_bias: Q/K/V and output biases; mlp_bias is not in the graph and is refused.
+  const std::string llama = R"({"model_type": "llama", "vocab_size": 64, "hidden_size": 64,
+      "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 96, )";
+  cfg = core::HfConfig::parse(llama + R"("attention_bias": true})", "config.json");
+  ASSERT_TRUE(cfg.ok());
+  c = config_from_hf(*cfg);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(c->qkv_bias);
+  EXPECT_TRUE(c->attn_out_bias);
+  cfg = core::HfConfig::parse(llama + R"("mlp_bias": true})", "config.json");
+  ASSERT_TRUE(cfg.ok());
+  c = config_from_hf(*cfg);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), core::StatusCode::NotSupported);
+  EXPECT_NE(c.status().message().find("mlp_bias"), std::string::npos);
+
   cfg = core::HfConfig::parse(R"({"model_type": "gemma3", "vocab_size": 64})", "config.json");
   ASSERT_TRUE(cfg.ok());
   EXPECT_EQ(config_from_hf(*cfg).status().code(), core::StatusCode::NotSupported);

@@ -190,6 +190,39 @@ TEST(HfTokenizerJson, RejectsWhatItCannotRead) {
                {"t.json", "tokenizer.ggml.merges[1]", "'q' is not a token"});
 }
 
+// tokenizers adds Llama 3's BOS through the post-processor, not a flag: a folder loaded directly
+// must add it just as the GGUF converted from that folder does (perplexity and generation
+// without BOS are different numbers).
+TEST(HfTokenizerJson, AddBosComesFromThePostProcessorTemplate) {
+  const std::string head =
+      R"({"decoder": {"type": "ByteLevel"}, "model": {"type": "BPE", "vocab": {"a": 0},
+          "merges": []}, "added_tokens": [{"id": 1, "content": "<s>", "special": true}])";
+  const std::string bos_first =
+      R"({"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+          {"Sequence": {"id": "A", "type_id": 0}}]})";
+  const std::string plain = R"({"type": "ByteLevel"})";
+  struct Case {
+    std::string post;
+    bool add_bos;
+  };
+  for (const Case& c :
+       {Case{"", false}, Case{bos_first, true},
+        Case{R"({"type": "Sequence", "processors": [)" + plain + ", " + bos_first + "]}", true},
+        Case{R"({"type": "Sequence", "processors": [)" + plain + "]}", false}}) {
+    const std::string json =
+        head + (c.post.empty() ? "" : R"(, "post_processor": )" + c.post) + "}";
+    auto vocab = vocab_from_hf_tokenizer_json(json, "t.json", "gpt-2", "<s>");
+    ASSERT_TRUE(vocab.ok()) << vocab.status().to_string();
+    EXPECT_EQ(vocab->add_bos, c.add_bos) << c.post;
+    EXPECT_EQ(vocab->bos_id, 1);
+  }
+  // Without a BOS token named, nothing is added whatever the template says.
+  auto vocab = vocab_from_hf_tokenizer_json(head + R"(, "post_processor": )" + bos_first + "}",
+                                            "t.json", "gpt-2");
+  ASSERT_TRUE(vocab.ok());
+  EXPECT_FALSE(vocab->add_bos);
+}
+
 // ---- SentencePiece -----------------------------------------------------------------------------
 
 TEST(SentencePiece, Llama2ModelEqualsTheLlamaSpmGguf) {

@@ -59,6 +59,12 @@ core::Result<Tokenizer> load_from_folder(const std::filesystem::path& dir,
         Vocab vocab, vocab_from_hf_tokenizer_json(contents, json_path.string(), pre,
                                                   special_text(tokenizer_config, "bos_token"),
                                                   special_text(tokenizer_config, "eos_token")));
+    // An explicit add_bos_token overrides what the post-processor template says (as llama.cpp's
+    // converter decides it, so a folder and its converted GGUF encode alike).
+    if (const auto add = tokenizer_config.find("add_bos_token");
+        add != tokenizer_config.end() && add->is_boolean()) {
+      vocab.add_bos = add->get<bool>() && vocab.bos_id != kNoToken;
+    }
     return Tokenizer::create(std::move(vocab));
   }
   if (std::filesystem::exists(spm_path)) {

@@ -25,6 +25,27 @@ bool has_type(const Json& node, std::string_view type) {
   return false;
 }
 
+// Whether a post_processor (a TemplateProcessing, or a Sequence holding one) puts the special
+// token `text` first in its single-sequence template.
+bool template_starts_with(const Json& post, std::string_view text) {
+  if (!post.is_object()) return false;
+  if (const auto items = post.find("processors"); items != post.end() && items->is_array()) {
+    for (const Json& item : *items) {
+      if (template_starts_with(item, text)) return true;
+    }
+    return false;
+  }
+  if (post.value("type", "") != "TemplateProcessing") return false;
+  const auto single = post.find("single");
+  if (single == post.end() || !single->is_array() || single->empty()) return false;
+  const Json& first = (*single)[0];
+  if (!first.is_object()) return false;
+  const auto special = first.find("SpecialToken");
+  if (special == first.end() || !special->is_object()) return false;
+  const auto id = special->find("id");
+  return id != special->end() && id->is_string() && id->get_ref<const std::string&>() == text;
+}
+
 Result<Vocab> read_hf_json(std::string_view json_text,
                            std::string name,
                            std::string pre,
@@ -137,6 +158,10 @@ Result<Vocab> read_hf_json(std::string_view json_text,
   };
   BRAID_ASSIGN_OR_RETURN(vocab.bos_id, find_added(bos_text, "BOS"));
   BRAID_ASSIGN_OR_RETURN(vocab.eos_id, find_added(eos_text, "EOS"));
+  // tokenizers adds BOS through the post-processor (Llama 3: TemplateProcessing whose single
+  // template starts with the BOS special token), not through a flag in tokenizer.json.
+  vocab.add_bos = vocab.bos_id != kNoToken &&
+                  template_starts_with(root.value("post_processor", Json()), bos_text);
   return vocab;
 }
 

@@ -59,7 +59,8 @@ core::Result<Vocab> vocab_from_tiktoken(std::string_view contents, const Tiktoke
 /// (GPT-2, Llama 3, Qwen2 style): model.vocab, model.merges (either "a b" strings or [a, b]
 /// pairs) and added_tokens (special → Control, else UserDefined). The pre-tokenizer regexes cannot
 /// be read back reliably from the JSON, so the caller names them (`pre`, as GGUF would).
-/// bos/eos are taken from added tokens named in `bos_text`/`eos_text` when given.
+/// bos/eos are taken from added tokens named in `bos_text`/`eos_text` when given; add_bos is set
+/// when the post_processor's single-sequence template starts with that BOS token (Llama 3).
 /// @return InvalidArgument for JSON that does not parse or lacks these fields (naming the JSON
 ///   path); NotSupported for non-BPE models or ones that are not byte-level.
 core::Result<Vocab> vocab_from_hf_tokenizer_json(std::string_view json,

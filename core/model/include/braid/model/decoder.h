@@ -126,6 +126,7 @@ class Decoder {
   // Host buffers reused by every run, so a decode step allocates nothing here.
   std::vector<int32_t> tokens_, positions_, kv_rows_, visible_;
   std::vector<float> embeddings_;
+  std::vector<float> window_mask_;  // [rows, n_kv], models with a sliding window only
   std::vector<float> logits_;
   std::vector<float> rows_logits_;
 };

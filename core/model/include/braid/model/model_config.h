@@ -50,9 +50,11 @@ struct ModelConfig {
   /// converter permuted the rows), HALF_SPLIT for Hugging Face folders and qwen2 GGUF.
   braid_rope_mode rope_mode = BRAID_ROPE_HALF_SPLIT;
   Llama3RopeScaling llama3_rope;  ///< from config.json; GGUF uses the rope_freqs tensor
-  int64_t sliding_window = 0;     ///< 0: none (Mistral v0.1 has 4096)
+  int64_t sliding_window =
+      0;  ///< 0: none (Mistral v0.1 has 4096): query q sees key k when 0 <= q - k < window
   bool qkv_bias = false;
-  bool tied_output = false;  ///< no output weight: logits reuse the token embeddings
+  bool attn_out_bias = false;  ///< a bias on the attention output projection (HF attention_bias)
+  bool tied_output = false;    ///< no output weight: logits reuse the token embeddings
 
   /// One line for logs: "llama: 5 layers, width 64, 8 heads (4 KV) of 8, ff 172, vocab 512".
   std::string summary() const;

@@ -34,6 +34,7 @@ struct WeightRef {
 struct LayerWeights {
   WeightRef attn_norm, wq, wk, wv, wo;
   WeightRef bq, bk, bv;  ///< present when the config has qkv_bias
+  WeightRef bo;          ///< present when the config has attn_out_bias
   WeightRef ffn_norm, w_gate, w_up, w_down;
 };
 
