@@ -1,5 +1,6 @@
-// `braid convert HF_FOLDER -o OUT.gguf [--type T] [--threads N] [--force]`: a Hugging Face
-// safetensors folder as a GGUF model, laid out as llama.cpp's converter lays it out.
+// `braid convert [--mmproj] HF_FOLDER -o OUT.gguf [--type T] [--threads N] [--force]`: a
+// Hugging Face safetensors folder as a GGUF model (or, with --mmproj, its encoder and projector
+// as an mmproj file), laid out as llama.cpp's converters lay them out.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@ namespace {
 void print_usage(std::FILE* out) {
   std::fprintf(out,
                "usage: braid convert HF_FOLDER -o OUT.gguf [--type TYPE] [--threads N] [--force]\n"
+               "       braid convert --mmproj HF_FOLDER -o MMPROJ.gguf [--type F16|F32|Q8_0]\n"
                "\n"
                "Converts a Hugging Face model folder (config.json, *.safetensors, tokenizer\n"
                "files) to one GGUF file with the tokenizer and chat template, in the layout of\n"
@@ -28,8 +30,15 @@ void print_usage(std::FILE* out) {
   }
   std::fprintf(out,
                "\n"
-               "               NOT YET SUPPORTED: LLaVA and Whisper/Ultravox mmproj conversion\n"
-               "               (refused with an error)\n"
+               "  --mmproj     write the folder's encoder + projector as an mmproj file\n"
+               "               (general.architecture clip) instead of the text model:\n"
+               "               LlavaForConditionalGeneration: CLIP vision tower (blocks up to\n"
+               "               vision_feature_layer) + mlp projector, image mean/std from\n"
+               "               preprocessor_config.json, as llama.cpp's LLaVA converter;\n"
+               "               UltravoxModel: Whisper encoder (config.json audio_config) +\n"
+               "               Ultravox projector (v.*/mm.* and a.*/mm.a.* tensors).\n"
+               "               Types: F16 (default), F32, Q8_0; 1-D tensors stay F32 and conv\n"
+               "               kernels F16, as llama.cpp's converters keep them\n"
                "  -o, --output the file to write (refused if it exists, unless --force)\n"
                "  --type       type of the 2-D weights: F16 (default), BF16, F32, or a\n"
                "               `braid quantize` type (Q8_0, Q4_K_M, ...); norms stay F32\n"
@@ -39,7 +48,7 @@ void print_usage(std::FILE* out) {
 }  // namespace
 
 int run_convert(const std::vector<std::string>& args) {
-  ArgSpec spec{.flags = {"--force", "--help"},
+  ArgSpec spec{.flags = {"--force", "--help", "--mmproj"},
                .options = {"--output", "--type", "--threads"},
                .aliases = {{"-o", "--output"}, {"-h", "--help"}, {"-t", "--threads"}}};
   auto parsed = ParsedArgs::parse(args, spec);
@@ -102,7 +111,8 @@ int run_convert(const std::vector<std::string>& args) {
                  std::string(core::dtype_name(type)).c_str());
   };
   const auto start = std::chrono::steady_clock::now();
-  auto report = convert_hf_folder(dir, output, options);
+  auto report = parsed->has("--mmproj") ? convert_hf_mmproj(dir, output, options)
+                                        : convert_hf_folder(dir, output, options);
   if (!report.ok()) {
     std::fprintf(stderr, "braid convert: %s\n", report.status().to_string().c_str());
     return 1;

@@ -267,7 +267,7 @@ core::Result<ConvertReport> convert_hf_folder(const std::filesystem::path& dir,
     if (hf_arch.find("Llava") != std::string::npos ||
         hf_arch.find("Whisper") != std::string::npos ||
         hf_arch.find("Ultravox") != std::string::npos) {
-      extra = " (mmproj conversion of LLaVA and Whisper/Ultravox encoders is not supported yet)";
+      extra = " (its encoder converts to an mmproj file with `braid convert --mmproj`)";
     }
     return core::not_supported(where, "architecture '",
                                hf_arch.empty() ? std::string("(none in config.json)") : hf_arch,

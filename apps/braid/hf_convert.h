@@ -68,4 +68,20 @@ core::Result<text::Vocab> vocab_for_folder(const core::HfFolder& folder,
 core::Result<std::vector<std::pair<std::string, std::string>>> chat_templates_for_folder(
     const core::HfFolder& folder);
 
+/// The config.json architectures `convert --mmproj` handles: LlavaForConditionalGeneration
+/// (CLIP vision tower + mlp projector) and UltravoxModel (Whisper encoder + Ultravox projector).
+const std::vector<std::string_view>& supported_mmproj_architectures();
+
+/// Converts the encoder and projector of the multimodal model at `dir` into an mmproj GGUF
+/// (general.architecture "clip") in the layout llama.cpp's converters write and braid's
+/// vision/audio mmproj loaders read: LLaVA as the legacy convert_image_encoder_to_gguf.py
+/// (v.* / mm.0, mm.2; blocks past vision_feature_layer and post_layernorm dropped), Ultravox as
+/// convert_hf_to_gguf.py (a.* / mm.a.*). The language model's tensors are skipped. The recipe
+/// must be F16 (default), F32 or Q8_0 (matrices whose rows fill Q8_0 blocks; other 2-D weights
+/// F16); 1-D tensors are always F32 and conv kernels always F16, as those converters do. Errors
+/// start with "[convert] <dir>:"; another architecture is NotSupported, listing the supported ones.
+core::Result<ConvertReport> convert_hf_mmproj(const std::filesystem::path& dir,
+                                              const std::filesystem::path& output,
+                                              const ConvertOptions& options);
+
 }  // namespace braid::app

@@ -224,7 +224,7 @@ TEST(ConvertCli, BadFolders) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("LlavaForConditionalGeneration"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("LlamaForCausalLM"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("not supported yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--mmproj"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(out));
 
   // A sharded folder with a shard missing.
