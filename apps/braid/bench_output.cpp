@@ -125,7 +125,8 @@ void write_bench_rows(std::FILE* out, BenchFormat format, const std::vector<Benc
       const auto header = to_json(BenchRow{});
       std::string line;
       for (auto it = header.begin(); it != header.end(); ++it) {
-        line += (line.empty() ? "" : ",") + it.key();
+        if (!line.empty()) line += ',';
+        line += it.key();
       }
       std::fprintf(out, "%s\n", line.c_str());
       for (const auto& r : rows) {
@@ -133,7 +134,8 @@ void write_bench_rows(std::FILE* out, BenchFormat format, const std::vector<Benc
         bool first = true;
         const auto fields = to_json(r);  // items() must not outlive the object it walks
         for (const auto& [key, value] : fields.items()) {
-          line += (first ? "" : ",") + csv_field(value);
+          if (!first) line += ',';
+          line += csv_field(value);
           first = false;
         }
         std::fprintf(out, "%s\n", line.c_str());

@@ -44,7 +44,10 @@ TEST(BackendParity, CpuMatchesReferenceOnRealShapes) {
       SCOPED_TRACE(name + " " + std::string(core::dtype_name(c.type)));
       const auto path = dir / (name + ".gguf");
       const auto shape = core::tiny_variant(core::find_text_shape(name).value());
-      ASSERT_TRUE(core::write_synthetic_text_model(path, shape, {.weight_type = c.type}).is_ok());
+      ASSERT_TRUE(
+          core::write_synthetic_text_model(
+              path, shape, core::SyntheticOptions{.weight_type = c.type, .seed = 42, .recipe = {}})
+              .is_ok());
       auto model = Model::load(path);
       ASSERT_TRUE(model.ok()) << model.status().message();
       auto on_cpu = Decoder::create(*model, cpu, {.n_ctx = 32});

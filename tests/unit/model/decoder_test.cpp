@@ -277,7 +277,10 @@ TEST_P(DecoderTest, SyntheticModelsOfRealShapesDecode) {
     const core::TextModelShape tiny = core::tiny_variant(*shape);
     for (core::DType type : {core::DType::F16, core::DType::Q8_0}) {
       const auto path = dir_ / (name + std::string(core::dtype_name(type)) + ".gguf");
-      ASSERT_TRUE(core::write_synthetic_text_model(path, tiny, {.weight_type = type}).is_ok());
+      ASSERT_TRUE(
+          core::write_synthetic_text_model(
+              path, tiny, core::SyntheticOptions{.weight_type = type, .seed = 42, .recipe = {}})
+              .is_ok());
       auto d = open(path, {.n_ctx = 64});
       ASSERT_TRUE(d);
       EXPECT_EQ(d->model().tied(), shape->tied_output);
