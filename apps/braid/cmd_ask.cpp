@@ -23,6 +23,7 @@
 #include "device_chain.h"
 #include "generation.h"
 #include "media_encoders.h"
+#include "model_loading.h"
 #include "run_options.h"
 #include "sampling_options.h"
 #include "text_input.h"
@@ -190,20 +191,18 @@ int run_ask(const std::vector<std::string>& args) {
   auto chain = open_device_chain(*parsed);
   if (!chain.ok()) return fail(chain.status());
   std::fprintf(stderr, "%s\n", chain->description.c_str());
-  auto model = model::Model::load(options->model);
+  auto model = load_model_with_progress(options->model, "braid ask");
   if (!model.ok()) return fail(model.status());
   auto tokenizer = text::load_tokenizer(options->model);
   if (!tokenizer.ok()) return fail(tokenizer.status());
   auto decoder = model::Decoder::create(*model, chain->devices(), options->decoder);
   if (!decoder.ok()) return fail(decoder.status());
   model::Decoder& d = **decoder;
-  std::unique_ptr<MediaEncoders> media;
-  if (auto mmproj = parsed->value("--mmproj")) {
-    auto opened = MediaEncoders::open(*mmproj, (*model)->config().n_embd, chain->devices());
-    if (!opened.ok()) return fail(opened.status());
-    media = std::move(*opened);
-    std::fprintf(stderr, "mmproj: %s (%s)\n", mmproj->c_str(), media->describe().c_str());
-  }
+  report_memory(d, "braid ask");
+  auto opened =
+      open_optional_mmproj(parsed->value("--mmproj"), (*model)->config().n_embd, chain->devices());
+  if (!opened.ok()) return fail(opened.status());
+  std::unique_ptr<MediaEncoders> media = std::move(*opened);
   const double load_ms = ms_since(load_start);
 
   // ---- prompt --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // `braid chat -m MODEL`: an interactive conversation with the model's chat template. The KV cache
 // is kept across turns (only what is new is evaluated); /save and /load keep a conversation on
-// disk. Lines come from a terminal with line editing, or from a pipe.
+// disk. Lines come from a terminal with line editing, or from a pipe. With --mmproj, /image and
+// /audio attach pictures and recordings to the next message.
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -15,6 +16,8 @@
 #include "commands.h"
 #include "device_chain.h"
 #include "line_reader.h"
+#include "media_encoders.h"
+#include "model_loading.h"
 #include "run_options.h"
 #include "sampling_options.h"
 
@@ -22,13 +25,17 @@ namespace braid::app {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: braid chat -m MODEL [--system TEXT] [--chat-template FILE] [options]\n"
+    "usage: braid chat -m MODEL [--mmproj MMPROJ] [--system TEXT] [--chat-template FILE] "
+    "[options]\n"
     "\n"
     "Talks with MODEL (a GGUF file or a Hugging Face folder) using its chat template. Each line\n"
     "you type is a user message; the reply streams as it is generated. Ctrl-C stops a reply;\n"
     "end of input (Ctrl-D) or /exit quits. Lines may also be piped in.\n"
     "\n"
     "  -m, --model PATH        the model\n"
+    "  --mmproj PATH          the model's image and/or audio encoders (then /image, /audio)\n"
+    "  --image PATH           an image for the first message (repeatable)\n"
+    "  --audio PATH           a recording for the first message (repeatable)\n"
     "  --system TEXT          a system prompt\n"
     "  --chat-template FILE   a Jinja chat template to use instead of the model's\n"
     "  -n, --n-predict N      most tokens per reply (default -1: until end of turn or a full\n"
@@ -43,6 +50,8 @@ constexpr const char* kCommandsHelp =
     "  /clear        forget the conversation (the system prompt stays)\n"
     "  /save FILE    write the conversation and its KV cache to FILE\n"
     "  /load FILE    continue a conversation /save wrote (same model)\n"
+    "  /image PATH   attach an image (file or data: URI) to your next message (needs --mmproj)\n"
+    "  /audio PATH   attach a recording to your next message (needs --mmproj)\n"
     "  /help         this list\n"
     "  /exit         quit (so does end of input)\n";
 
@@ -63,6 +72,45 @@ std::string argument_of(const std::string& line, size_t command_length) {
   return line.substr(start, end - start + 1);
 }
 
+// Encodes an image or a recording now, so a bad file is reported before the message it goes
+// with; the session finds the result in the encoders' cache. Prints what it became.
+bool attach(MediaEncoders* media,
+            const std::string& type,
+            const std::string& source,
+            int index,
+            nlohmann::ordered_json& pending) {
+  if (media == nullptr) {
+    std::fprintf(stderr, "braid chat: /%s needs the model's encoders: start with --mmproj\n",
+                 type.c_str());
+    return false;
+  }
+  if (source.empty()) {
+    std::fprintf(stderr, "usage: /%s PATH\n", type.c_str());
+    return false;
+  }
+  if (type == "audio" && source == "-") {
+    std::fprintf(stderr, "braid chat: standard input holds the conversation; give a file\n");
+    return false;
+  }
+  const MediaTimings before = media->timings();
+  auto parts = type == "image" ? media->image(source, index) : media->audio(source, index);
+  if (!parts.ok()) {
+    std::fprintf(stderr, "braid chat: %s\n", parts.status().message().c_str());
+    return false;
+  }
+  int64_t rows = 0;
+  for (const model::MediaPart& part : *parts) {
+    if (const auto* chunk = std::get_if<model::EmbeddingChunk>(&part)) rows += chunk->n_rows;
+  }
+  const MediaTimings& after = media->timings();
+  const double ms = type == "image" ? after.image_encode_ms - before.image_encode_ms
+                                    : after.audio_encode_ms - before.audio_encode_ms;
+  std::fprintf(stderr, "(%s %d attached: %lld positions, encoded in %.1f ms)\n", type.c_str(),
+               index, static_cast<long long>(rows), ms);
+  pending.push_back({{"type", type}, {"source", source}});
+  return true;
+}
+
 bool is_command(const std::string& line, const char* name) {
   const std::string n(name);
   return line.compare(0, n.size(), n) == 0 && (line.size() == n.size() || line[n.size()] == ' ');
@@ -73,7 +121,7 @@ bool is_command(const std::string& line, const char* name) {
 int run_chat(const std::vector<std::string>& args) {
   ArgSpec spec{.flags = {"--ignore-eos", "--help"},
                .options = {"--model", "--system", "--chat-template", "--n-predict", "--ctx-size",
-                           "--batch-size", "--kv-type"},
+                           "--batch-size", "--kv-type", "--mmproj", "--image", "--audio"},
                .aliases = {{"-m", "--model"},
                            {"-n", "--n-predict"},
                            {"-c", "--ctx-size"},
@@ -119,7 +167,7 @@ int run_chat(const std::vector<std::string>& args) {
   auto chain = open_device_chain(*parsed);
   if (!chain.ok()) return fail(chain.status());
   std::fprintf(stderr, "%s\n", chain->description.c_str());
-  auto model = model::Model::load(options->model);
+  auto model = load_model_with_progress(options->model, "braid chat");
   if (!model.ok()) return fail(model.status());
   auto tokenizer = text::load_tokenizer(options->model);
   if (!tokenizer.ok()) return fail(tokenizer.status());
@@ -127,6 +175,16 @@ int run_chat(const std::vector<std::string>& args) {
   if (!decoder.ok()) return fail(decoder.status());
   std::fprintf(stderr, "model: %s (%s); context %lld positions\n", options->model.c_str(),
                (*model)->config().summary().c_str(), static_cast<long long>((*decoder)->n_ctx()));
+  report_memory(**decoder, "braid chat");
+
+  if (!parsed->value("--mmproj") && (parsed->value("--image") || parsed->value("--audio"))) {
+    std::fprintf(stderr, "braid chat: --image and --audio need --mmproj (the model's encoders)\n");
+    return 2;
+  }
+  auto opened =
+      open_optional_mmproj(parsed->value("--mmproj"), (*model)->config().n_embd, chain->devices());
+  if (!opened.ok()) return fail(opened.status());
+  std::unique_ptr<MediaEncoders> media = std::move(*opened);
 
   text::ChatPromptOptions prompt_options;
   if (tokenizer->bos_id() >= 0) {
@@ -139,7 +197,18 @@ int run_chat(const std::vector<std::string>& args) {
                                .stop = stop_strings(*parsed),
                                .ignore_eos = options->ignore_eos};
   ChatSession session(**decoder, *tokenizer, *chat_template, prompt_options, *sampling, generation,
-                      parsed->value("--system"));
+                      parsed->value("--system"), media.get());
+  // Media attached to the next message; numbered per conversation for messages.
+  nlohmann::ordered_json pending = nlohmann::ordered_json::array();
+  int images = 0, recordings = 0;
+  for (const std::string& path : parsed->values("--image")) {
+    if (!attach(media.get(), "image", path, images + 1, pending)) return 1;
+    ++images;
+  }
+  for (const std::string& path : parsed->values("--audio")) {
+    if (!attach(media.get(), "audio", path, recordings + 1, pending)) return 1;
+    ++recordings;
+  }
 
   // ---- the conversation ----------------------------------------------------------------------
   LineReader reader;
@@ -159,8 +228,19 @@ int run_chat(const std::vector<std::string>& args) {
       std::fflush(stdout);
       continue;
     }
+    if (is_command(*line, "/image") || is_command(*line, "/audio")) {
+      const bool image = is_command(*line, "/image");
+      int& count = image ? images : recordings;
+      if (attach(media.get(), image ? "image" : "audio", argument_of(*line, 6), count + 1,
+                 pending)) {
+        ++count;
+      }
+      continue;
+    }
     if (is_command(*line, "/clear")) {
       session.clear();
+      pending = nlohmann::ordered_json::array();
+      images = recordings = 0;
       std::fprintf(stderr, "(conversation cleared)\n");
       continue;
     }
@@ -181,14 +261,12 @@ int run_chat(const std::vector<std::string>& args) {
       }
       continue;
     }
-    // Commands that later add media (/image PATH, /audio PATH) append their parts to this list
-    // before the text part; ChatSession::reply takes the whole list.
     if ((*line)[0] == '/' && line->find(' ') != 1) {
       const std::string word = line->substr(0, line->find(' '));
       std::fprintf(stderr, "braid chat: unknown command %s (/help lists them)\n", word.c_str());
       continue;
     }
-    nlohmann::ordered_json parts = nlohmann::ordered_json::array();
+    nlohmann::ordered_json parts = pending;
     parts.push_back({{"type", "text"}, {"text", *line}});
 
     g_cancel.store(false);
@@ -202,6 +280,7 @@ int run_chat(const std::vector<std::string>& args) {
         &g_cancel);
     std::signal(SIGINT, previous);
     if (result.ok()) {
+      pending = nlohmann::ordered_json::array();  // they are in the conversation now
       std::fputc('\n', stdout);
       std::fflush(stdout);
     } else {

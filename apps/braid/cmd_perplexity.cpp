@@ -11,6 +11,7 @@
 #include "braid/text/tokenizer_loader.h"
 #include "commands.h"
 #include "device_chain.h"
+#include "model_loading.h"
 #include "run_options.h"
 #include "text_input.h"
 
@@ -72,12 +73,13 @@ int run_perplexity(const std::vector<std::string>& args) {
   auto chain = open_device_chain(*parsed);
   if (!chain.ok()) return fail(chain.status());
   std::fprintf(stderr, "%s\n", chain->description.c_str());
-  auto model = model::Model::load(options->model);
+  auto model = load_model_with_progress(options->model, "braid perplexity");
   if (!model.ok()) return fail(model.status());
   auto tokenizer = text::load_tokenizer(options->model);
   if (!tokenizer.ok()) return fail(tokenizer.status());
   auto decoder = model::Decoder::create(*model, chain->devices(), options->decoder);
   if (!decoder.ok()) return fail(decoder.status());
+  report_memory(**decoder, "braid perplexity");
   auto ids = tokenizer->encode(*text, /*add_special=*/true, /*parse_special=*/false);
   if (!ids.ok()) return fail(ids.status());
   const int64_t n_ctx = (*decoder)->n_ctx();

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "device_chain.h"
 #include "generation.h"
+#include "model_loading.h"
 #include "run_options.h"
 #include "sampling_options.h"
 #include "text_input.h"
@@ -59,8 +60,6 @@ double process_cpu_ms() {
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
-
-double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
 int fail(const core::Status& status) {
   std::fprintf(stderr, "braid run: %s\n", status.message().c_str());
@@ -115,24 +114,17 @@ int run_run(const std::vector<std::string>& args) {
   auto chain = open_device_chain(*parsed);
   if (!chain.ok()) return fail(chain.status());
   std::fprintf(stderr, "%s\n", chain->description.c_str());
-  auto model = model::Model::load(options->model);
+  auto model = load_model_with_progress(options->model, "braid run");
   if (!model.ok()) return fail(model.status());
   auto tokenizer = text::load_tokenizer(options->model);
   if (!tokenizer.ok()) return fail(tokenizer.status());
-  if ((*model)->weight_bytes() > (uint64_t{1} << 30)) {
-    // Mapping is instant; preparing the weights for the device (packing) is what takes time.
-    std::fprintf(stderr, "preparing %.1f GiB of weights…\n",
-                 static_cast<double>((*model)->weight_bytes()) / (1 << 30));
-  }
   auto decoder = model::Decoder::create(*model, chain->devices(), options->decoder);
   if (!decoder.ok()) return fail(decoder.status());
   model::Decoder& d = **decoder;
   const double load_ms = ms_since(load_start);
-  std::fprintf(stderr, "model: %s (%s); weights %.1f MiB (%s), KV cache %.1f MiB (%s, %lld)\n",
-               options->model.c_str(), (*model)->config().summary().c_str(), mib(d.weight_bytes()),
-               (*model)->weight_type_name().c_str(), mib(d.kv_bytes()),
-               model::kv_type_name(d.kv_layout().type),
-               static_cast<long long>(d.kv_layout().n_ctx));
+  std::fprintf(stderr, "model: %s (%s, %s)\n", options->model.c_str(),
+               (*model)->config().summary().c_str(), (*model)->weight_type_name().c_str());
+  report_memory(d, "braid run");
 
   // ---- prompt --------------------------------------------------------------------------------
   auto ids = tokenizer->encode(*prompt, /*add_special=*/true, /*parse_special=*/true);

@@ -212,4 +212,15 @@ core::Result<std::vector<model::MediaPart>> MediaEncoders::audio(const std::stri
   return model::lay_out_media(media, audio_->wrapping);
 }
 
+core::Result<std::unique_ptr<MediaEncoders>> open_optional_mmproj(
+    const std::optional<std::string>& mmproj,
+    int64_t text_n_embd,
+    std::vector<plugins::Device*> devices) {
+  if (!mmproj) return std::unique_ptr<MediaEncoders>();
+  BRAID_ASSIGN_OR_RETURN(std::unique_ptr<MediaEncoders> media,
+                         MediaEncoders::open(*mmproj, text_n_embd, std::move(devices)));
+  std::fprintf(stderr, "mmproj: %s (%s)\n", mmproj->c_str(), media->describe().c_str());
+  return media;
+}
+
 }  // namespace braid::app

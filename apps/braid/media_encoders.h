@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,5 +60,12 @@ class MediaEncoders {
   model::MediaCache cache_;
   MediaTimings timings_;
 };
+
+/// The encoders of the --mmproj file, if one was given (nullptr otherwise), with one line on
+/// stderr saying what it holds.
+core::Result<std::unique_ptr<MediaEncoders>> open_optional_mmproj(
+    const std::optional<std::string>& mmproj,
+    int64_t text_n_embd,
+    std::vector<plugins::Device*> devices);
 
 }  // namespace braid::app

@@ -74,10 +74,10 @@ TEST_F(AskCommand, AnImageAndARecordingBecomePromptRows) {
   EXPECT_EQ(with_media["tokens"], 4);
   EXPECT_EQ(with_media["timings"]["images"], 1);
   EXPECT_EQ(with_media["timings"]["audio_windows"], 1);
-  // The tiny CLIP makes (32/4)^2 = 64 rows per image; the tiny Whisper + Ultravox 1500/8 rows
+  // The tiny CLIP makes (32/8)^2 = 16 rows per image; the tiny Whisper + Ultravox 1500/8 rows
   // per 30 s window (rounded up): together far more than the question's few tokens.
   EXPECT_GT(with_media["prompt_positions"].get<int>(),
-            text_only["prompt_positions"].get<int>() + 64 + 100);
+            text_only["prompt_positions"].get<int>() + 16 + 180);
 }
 
 TEST_F(AskCommand, TheSameImageTwiceIsEncodedOnce) {

@@ -2,6 +2,7 @@
 // Which tensors a family has, and their source names, are in model_family.cpp.
 #include "braid/model/model_weights.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -258,6 +259,30 @@ uint64_t Model::weight_bytes() const {
     }
   }
   return total;
+}
+
+void Model::read_in(const std::function<void(uint64_t, uint64_t)>& progress) const {
+  std::vector<const WeightRef*> weights = {&token_embd_, &output_norm_, &output_, &rope_freqs_};
+  for (const LayerWeights& l : layers_) {
+    for (const WeightRef* w : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk, &l.bv, &l.bo,
+                               &l.ffn_norm, &l.w_gate, &l.w_up, &l.w_down}) {
+      weights.push_back(w);
+    }
+  }
+  const uint64_t total = weight_bytes();
+  constexpr uint64_t kPage = 4096, kReportEvery = uint64_t(64) << 20;
+  uint64_t done = 0, next_report = kReportEvery;
+  volatile unsigned char sink = 0;  // keeps the reads from being optimized away
+  for (const WeightRef* w : weights) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(w->data.data());
+    for (uint64_t at = 0; at < w->data.size(); at += kPage) sink = sink + bytes[at];
+    done += w->data.size();
+    if (progress && done >= next_report) {
+      progress(std::min(done, total), total);
+      next_report = done + kReportEvery;
+    }
+  }
+  if (progress) progress(total, total);
 }
 
 std::string Model::weight_type_name() const {

@@ -57,6 +57,18 @@ TEST(ModelLoading, Stories260kHyperparameters) {
   EXPECT_LT((*model)->weight_bytes(), 1'185'376u);
 }
 
+TEST(ModelLoading, ReadInReportsProgressUpToTheWeightBytes) {
+  BRAID_SHARED_FILE_OR_SKIP(path, "tinyllama-stories260K/stories260K.gguf");
+  auto model = Model::load(path);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  std::vector<std::pair<uint64_t, uint64_t>> calls;
+  (*model)->read_in([&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); });
+  // Under 64 MiB of weights: one call, at the end, with every byte done.
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].first, (*model)->weight_bytes());
+  EXPECT_EQ(calls[0].second, (*model)->weight_bytes());
+}
+
 TEST(ModelLoading, RopeConventionPerSource) {
   TinySpec qwen;
   qwen.arch = "qwen2";

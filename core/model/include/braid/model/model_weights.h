@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -71,6 +72,11 @@ class Model {
   uint64_t weight_bytes() const;
   /// "F16", "Q8_0" …: the dtype of most layer matrices (for reports).
   std::string weight_type_name() const;
+
+  /// Reads every weight's pages into memory (the mapping is lazy: without this, the first run
+  /// would fault them in one by one), calling `progress(bytes done, total)` every 64 MiB and
+  /// at the end. For a progress display while a large model loads; changes nothing else.
+  void read_in(const std::function<void(uint64_t, uint64_t)>& progress) const;
 
  private:
   Model() = default;
