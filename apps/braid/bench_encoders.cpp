@@ -1,11 +1,14 @@
 #include "bench_encoders.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
+#include "bench_text.h"
 #include "braid/audio/audio_encoder.h"
 #include "braid/audio/audio_mmproj.h"
 #include "braid/core/gguf.h"
+#include "braid/model/prompt_chunk.h"
 #include "braid/plugins/scheduler.h"
 #include "braid/vision/mmproj.h"
 #include "braid/vision/vision_encoder.h"
@@ -70,6 +73,29 @@ double audio_flops(const audio::AudioMmproj& m, int64_t n_frames) {
   return flops;
 }
 
+// A synthetic image of the encoder's own size: normalized pixel values of the usual range,
+// fixed seed.
+vision::PixelTensor synthetic_pixels(int32_t side) {
+  vision::PixelTensor pixels{.channels = 3, .height = side, .width = side, .values = {}};
+  pixels.values.resize(static_cast<size_t>(3) * side * side);
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> value(-1.5f, 1.5f);
+  for (auto& v : pixels.values) v = value(rng);
+  return pixels;
+}
+
+// The encoder of the mmproj at `path` on `devices`.
+core::Result<std::unique_ptr<vision::VisionEncoder>> open_vision_encoder(
+    const std::shared_ptr<const vision::VisionModel>& model,
+    const std::vector<plugins::Device*>& devices) {
+  // F16 K/V let the cpu backend run attention itself (F32 attention falls to the reference).
+  vision::VisionEncoderOptions options;
+  if (!devices.empty() && devices[0]->plugin().name() != "reference") {
+    options.attention_kv_type = core::DType::F16;
+  }
+  return vision::VisionEncoder::create(model, devices, options);
+}
+
 }  // namespace
 
 core::Result<MmprojParts> mmproj_parts(const std::string& path) {
@@ -86,20 +112,10 @@ core::Result<EncoderTiming> bench_image_encode(const std::string& path,
                                                const std::vector<plugins::Device*>& devices,
                                                int reps) {
   BRAID_ASSIGN_OR_RETURN(auto model, vision::VisionModel::open(path));
-  // F16 K/V let the cpu backend run attention itself (F32 attention falls to the reference).
-  vision::VisionEncoderOptions options;
-  if (!devices.empty() && devices[0]->plugin().name() != "reference") {
-    options.attention_kv_type = core::DType::F16;
-  }
-  BRAID_ASSIGN_OR_RETURN(auto encoder, vision::VisionEncoder::create(model, devices, options));
+  BRAID_ASSIGN_OR_RETURN(auto encoder, open_vision_encoder(model, devices));
   const int32_t side = model->hparams().image_size;
   BRAID_ASSIGN_OR_RETURN(const int64_t out_rows, model->output_rows(side, side));
-  // A synthetic image: normalized pixel values of the usual range, fixed seed.
-  vision::PixelTensor pixels{.channels = 3, .height = side, .width = side, .values = {}};
-  pixels.values.resize(static_cast<size_t>(3) * side * side);
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> value(-1.5f, 1.5f);
-  for (auto& v : pixels.values) v = value(rng);
+  const vision::PixelTensor pixels = synthetic_pixels(side);
 
   EncoderTiming timing;
   timing.test = "image " + std::to_string(side) + "x" + std::to_string(side);
@@ -151,6 +167,53 @@ core::Result<EncoderTiming> bench_audio_encode(const std::string& path,
     timing.seconds.push_back(seconds_since(start));
     (void)chunk;
   }
+  return timing;
+}
+
+core::Result<EncoderTiming> bench_image_ttft(model::Decoder& decoder,
+                                             const std::string& mmproj,
+                                             const std::vector<plugins::Device*>& devices,
+                                             int reps,
+                                             int64_t n_text) {
+  BRAID_ASSIGN_OR_RETURN(auto model, vision::VisionModel::open(mmproj));
+  BRAID_TRY(model->check_text_width(decoder.model().config().n_embd));
+  BRAID_ASSIGN_OR_RETURN(auto encoder, open_vision_encoder(model, devices));
+  const int32_t side = model->hparams().image_size;
+  BRAID_ASSIGN_OR_RETURN(const int64_t out_rows, model->output_rows(side, side));
+  if (out_rows + n_text > decoder.n_ctx()) {
+    return core::invalid_argument("[bench] an image question takes ", out_rows + n_text,
+                                  " positions; the decoder's context holds ", decoder.n_ctx());
+  }
+  const vision::PixelTensor pixels = synthetic_pixels(side);
+  // The question's tokens: random ids, half before the image (the template's opening) and half
+  // after it (the question itself).
+  std::mt19937 rng(13);
+  std::uniform_int_distribution<int32_t> id(0, static_cast<int32_t>(decoder.n_vocab() - 1));
+  model::TokenChunk before, after;
+  for (int64_t i = 0; i < n_text; ++i) (i < n_text / 2 ? before : after).tokens.push_back(id(rng));
+
+  EncoderTiming timing;
+  timing.test = "ttft image " + std::to_string(side) + "x" + std::to_string(side) + " + " +
+                std::to_string(n_text) + " tokens";
+  timing.flops =
+      vision_flops(*model, out_rows) + text_prefill_flops(decoder.model(), 0, out_rows + n_text);
+  for (const auto& b : model->weights().blocks) timing.quantized |= is_quantized(b.q_w);
+  // One untimed run compiles the encoder's graph and the decoder's batch shapes.
+  for (int r = -1; r < reps; ++r) {
+    decoder.clear();
+    const auto start = Clock::now();
+    BRAID_ASSIGN_OR_RETURN(model::EmbeddingChunk image, encoder->encode(pixels, "image 1"));
+    std::vector<model::PromptChunk> prompt;
+    if (!before.tokens.empty()) prompt.emplace_back(before);
+    prompt.emplace_back(std::move(image));
+    if (!after.tokens.empty()) prompt.emplace_back(after);
+    BRAID_ASSIGN_OR_RETURN(std::span<const float> logits, decoder.eval(prompt));
+    // The first token, greedily: what a user waits for.
+    const auto first = std::max_element(logits.begin(), logits.end()) - logits.begin();
+    if (r >= 0) timing.seconds.push_back(seconds_since(start));
+    (void)first;
+  }
+  decoder.clear();
   return timing;
 }
 

@@ -1,7 +1,8 @@
 // The encoder tests of `braid bench`: an mmproj's vision encoder on a synthetic image of the
 // encoder's own size (one tile), and its audio encoder on synthetic log-mel features of one
 // window (30 s, or the longest the file allows). Each is timed with the projector included,
-// after one untimed warm-up run that compiles the graph.
+// after one untimed warm-up run that compiles the graph. And the time to first token of an image
+// question: the image encoded, the prompt of its rows and the question's tokens evaluated.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "braid/core/status.h"
+#include "braid/model/decoder.h"
 #include "braid/plugins/device.h"
 
 namespace braid::app {
@@ -36,5 +38,15 @@ core::Result<EncoderTiming> bench_audio_encode(const std::string& path,
                                                const std::vector<plugins::Device*>& devices,
                                                int reps,
                                                double seconds = 30);
+
+/// Time to first token of an image question on `decoder`: a synthetic image of the encoder's
+/// size encoded by the mmproj at `path`, then a prompt of `n_text` random tokens around its rows
+/// evaluated and the first token picked (the decoder is cleared before each run). The mmproj
+/// must project to the decoder's width. `flops` counts the encoder and the prefill.
+core::Result<EncoderTiming> bench_image_ttft(model::Decoder& decoder,
+                                             const std::string& path,
+                                             const std::vector<plugins::Device*>& devices,
+                                             int reps,
+                                             int64_t n_text);
 
 }  // namespace braid::app

@@ -67,6 +67,7 @@ const char* const kBenchUsage =
     "usage: braid bench -m MODEL [-m MODEL ...] [-p N] [-n N] [-pg P,N] [-d N] [-r N]\n"
     "                   [--backend LIST] [-t LIST] [--type LIST] [-o md|csv|json|jsonl]\n"
     "       braid bench --mmproj FILE [--image-encode] [--audio-encode] [...]\n"
+    "       braid bench -m MODEL --mmproj FILE --ttft [...]\n"
     "\n"
     "Measures a model's speed as llama-bench does: ppN evaluates one batch of N random tokens,\n"
     "tgN runs N single-token decode steps, ppP+tgN does both; tokenization and sampling are not\n"
@@ -95,6 +96,9 @@ const char* const kBenchUsage =
     "  --audio-seconds S     a shorter window for --audio-encode (whole seconds, 1..30; default "
     "30)\n"
     "                        (neither given: every encoder the file has)\n"
+    "  --ttft                time to first token of an image question instead: a synthetic\n"
+    "                        image encoded, its rows and 32 question tokens evaluated, the\n"
+    "                        first token picked; each -m with each --mmproj (vision)\n"
     "  -o, --output FORMAT   md (default), csv, json, jsonl\n"
     "  --no-limits           do not measure or show the machine's limits\n"
     "  --no-cache            measure the limits now, neither reading nor writing the cache\n"
@@ -103,7 +107,7 @@ const char* const kBenchUsage =
 
 ArgSpec bench_arg_spec() {
   return ArgSpec{.flags = {"--help", "--image-encode", "--audio-encode", "--no-limits",
-                           "--no-cache", "--remeasure"},
+                           "--no-cache", "--remeasure", "--ttft"},
                  .options = {"--model", "--n-prompt", "--n-gen", "--pg", "--n-depth",
                              "--repetitions", "--backend", "--threads", "--type", "--mmproj",
                              "--output", "--limits-cache", "--audio-seconds"},
@@ -130,6 +134,15 @@ core::Result<BenchPlan> make_bench_plan(const ParsedArgs& args) {
   plan.audio_encode = args.has("--audio-encode");
   if ((plan.image_encode || plan.audio_encode) && plan.mmprojs.empty()) {
     return core::invalid_argument("--image-encode and --audio-encode need --mmproj FILE");
+  }
+  plan.ttft = args.has("--ttft");
+  if (plan.ttft && (plan.models.empty() || plan.mmprojs.empty())) {
+    return core::invalid_argument("--ttft needs a text model (-m) and its mmproj (--mmproj)");
+  }
+  if (plan.ttft && (plan.image_encode || plan.audio_encode)) {
+    return core::invalid_argument(
+        "--ttft times the whole image question: drop --image-encode "
+        "and --audio-encode");
   }
   if (plan.models.empty() && plan.mmprojs.empty()) {
     return core::invalid_argument("nothing to measure: give -m MODEL and/or --mmproj FILE");

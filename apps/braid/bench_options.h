@@ -20,9 +20,13 @@ struct BenchPlan {
   std::vector<std::string> mmprojs;  ///< --mmproj
   bool image_encode = false;
   bool audio_encode = false;
-  double audio_seconds = 30;          ///< --audio-seconds: the audio window (Whisper: 100 frames/s)
-  std::vector<std::string> backends;  ///< --backend list (default: auto)
-  std::vector<int> threads;           ///< --threads list (0: the backend's default)
+  double audio_seconds = 30;  ///< --audio-seconds: the audio window (Whisper: 100 frames/s)
+  /// --ttft: time to first token of an image question, for each -m with each --mmproj
+  /// (instead of the text and encoder tests)
+  bool ttft = false;
+  static constexpr int64_t kTtftTextTokens = 32;  ///< the question's tokens around the image
+  std::vector<std::string> backends;              ///< --backend list (default: auto)
+  std::vector<int> threads;                       ///< --threads list (0: the backend's default)
   int reps = 5;
   BenchFormat format = BenchFormat::Markdown;
   LimitsSource limits;

@@ -278,6 +278,53 @@ core::Status bench_mmproj(const BenchPlan& plan,
   return core::Status();
 }
 
+// Time to first token of an image question: the text model at `model_path` with the vision
+// encoder of `mmproj_path`.
+core::Status bench_ttft(const BenchPlan& plan,
+                        const plugins::Registry& registry,
+                        const std::string& model_path,
+                        const std::string& mmproj_path,
+                        std::vector<BenchRow>& rows) {
+  BRAID_ASSIGN_OR_RETURN(const MmprojParts parts, mmproj_parts(mmproj_path));
+  if (!parts.vision) {
+    return core::invalid_argument("[bench] --ttft: ", mmproj_path,
+                                  " has no vision encoder (v.* tensors)");
+  }
+  BRAID_ASSIGN_OR_RETURN(auto model, model::Model::load(model_path));
+  BRAID_ASSIGN_OR_RETURN(core::GgufFile mmproj_file, core::GgufFile::open(mmproj_path));
+  const std::string label = std::filesystem::path(model_path).filename().string() + " + " +
+                            std::filesystem::path(mmproj_path).filename().string();
+  const FileFacts mmproj_facts = file_facts(mmproj_file, mmproj_path);
+  FileFacts text_facts{model->config().architecture, model->weight_bytes(), 0};
+  if (model->gguf() != nullptr) text_facts = file_facts(*model->gguf(), text_facts.name);
+  for (const auto& backend : plan.backends) {
+    for (int threads : plan.threads) {
+      BRAID_ASSIGN_OR_RETURN(auto chain, open_device_chain(registry, {backend, threads}));
+      BRAID_ASSIGN_OR_RETURN(auto decoder, model::Decoder::create(model, chain.devices()));
+      const BenchRow base = device_row(chain, threads);
+      const auto limits = limits_for(plan, chain, base.threads);
+      std::fprintf(stderr, "braid bench: %s, %s, %d threads, ttft ...\n", label.c_str(),
+                   base.backend.c_str(), base.threads);
+      BRAID_ASSIGN_OR_RETURN(EncoderTiming timing,
+                             bench_image_ttft(*decoder, mmproj_path, chain.devices(), plan.reps,
+                                              BenchPlan::kTtftTextTokens));
+      BenchRow row = base;
+      row.model_file = label;
+      row.model_name = text_facts.name + " + " + mmproj_facts.name;
+      row.model_type = model->weight_type_name();
+      row.model_size = text_facts.bytes + mmproj_facts.bytes;
+      row.model_params = text_facts.params + mmproj_facts.params;
+      row.test = timing.test;
+      row.reps = plan.reps;
+      fill_speed(row, timing.seconds, 1.0);
+      set_compute_limit(row, limits, weights_quantized(row.model_type) || timing.quantized,
+                        timing.flops / mean_sd(timing.seconds).first);
+      rows.push_back(row);
+    }
+  }
+  return core::Status();
+}
+
 }  // namespace
 
 int run_bench(const std::vector<std::string>& args) {
@@ -307,6 +354,15 @@ int run_bench(const std::vector<std::string>& args) {
   }
 
   std::vector<BenchRow> rows;
+  if (plan->ttft) {
+    for (const auto& model : plan->models) {
+      for (const auto& mmproj : plan->mmprojs) {
+        if (auto s = bench_ttft(*plan, registry, model, mmproj, rows); !s.is_ok()) return fail(s);
+      }
+    }
+    write_bench_rows(stdout, plan->format, rows);
+    return 0;
+  }
   TempDir temp;
   for (const auto& model : plan->models) {
     const std::string name = std::filesystem::path(model).filename().string();

@@ -259,6 +259,43 @@ TEST_F(BenchCli, EncodersOfTinyMmprojs) {
   EXPECT_NE(wrong.err.find("no vision encoder"), std::string::npos) << wrong.err;
 }
 
+TEST_F(BenchCli, TimeToFirstTokenOfAnImageQuestion) {
+  const auto clip = dir_ / "clip-ttft.gguf";
+  const auto narrow = dir_ / "clip-narrow.gguf";
+  ASSERT_EQ(run_braid({"make-model", "clip-vit-l-14-336", "--tiny", "--for", "llama-3.2-1b", "-o",
+                       clip.string(), "--force"})
+                .exit_code,
+            0);
+  const auto rows = bench_json({"-m", text().string(), "--mmproj", clip.string(), "--ttft", "-r",
+                                "2", "-o", "json", "--no-limits"});
+  ASSERT_EQ(rows.size(), 1u);
+  expect_every_field(rows[0]);
+  // The tiny CLIP sees 32 px in patches of 8: 16 rows, and the question's 32 tokens.
+  EXPECT_EQ(rows[0]["test"], "ttft image 32x32 + 32 tokens") << rows[0];
+  EXPECT_GT(rows[0]["avg_ms"].get<double>(), 0);
+  EXPECT_GT(rows[0]["achieved"].get<double>(), 0);
+  EXPECT_NE(rows[0]["model_file"].get<std::string>().find(" + clip-ttft.gguf"), std::string::npos);
+
+  // A projector of another width, and an mmproj without a vision encoder, are errors.
+  ASSERT_EQ(run_braid({"make-model", "clip-vit-l-14-336", "--tiny", "--text-width", "128", "-o",
+                       narrow.string(), "--force"})
+                .exit_code,
+            0);
+  const auto wrong_width =
+      run_braid({"bench", "-m", text().string(), "--mmproj", narrow.string(), "--ttft"});
+  EXPECT_EQ(wrong_width.exit_code, 1);
+  EXPECT_NE(wrong_width.err.find("128"), std::string::npos) << wrong_width.err;
+  const auto whisper = dir_ / "whisper-ttft.gguf";
+  ASSERT_EQ(
+      run_braid({"make-model", "whisper-large-v3", "--tiny", "-o", whisper.string(), "--force"})
+          .exit_code,
+      0);
+  const auto no_vision =
+      run_braid({"bench", "-m", text().string(), "--mmproj", whisper.string(), "--ttft"});
+  EXPECT_EQ(no_vision.exit_code, 1);
+  EXPECT_NE(no_vision.err.find("no vision encoder"), std::string::npos) << no_vision.err;
+}
+
 TEST_F(BenchCli, NonsenseArgumentsAreRefused) {
   const std::string m = text().string();
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
@@ -277,6 +314,8 @@ TEST_F(BenchCli, NonsenseArgumentsAreRefused) {
       {{}, "nothing to measure"},
       {{"-m", m, "--frobnicate"}, "unknown option"},
       {{"--mmproj", m, "--audio-seconds", "31"}, "--audio-seconds '31'"},
+      {{"-m", m, "--ttft"}, "--ttft needs"},
+      {{"-m", m, "--mmproj", m, "--ttft", "--image-encode"}, "drop --image-encode"},
   };
   for (const auto& [args, message] : cases) {
     std::vector<std::string> full = {"bench"};
