@@ -1,6 +1,7 @@
 // Decode-time quantized matmul (cpu::quant_matmul) at the weight shapes of real models, for each
 // weight type, both layouts (GGUF rows and repacked tiles), 1 and 2 threads, M = 1 (one token)
-// and M = 4 (a few tokens: speculative decoding, small batches).
+// and M = 4 (a few tokens: speculative decoding, small batches); and the same for F16 and BF16
+// weights read in place (cpu::half_gemv, "half_gemv/..." benchmarks).
 //
 //   build/bin/braid_cpu_quant_matmul_bench --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true --benchmark_out=quant_matmul.json
@@ -26,6 +27,7 @@
 #include "braid/core/dtype.h"
 #include "braid/core/half.h"
 #include "braid/cpu/cpu_features.h"
+#include "braid/cpu/half_gemv.h"
 #include "braid/cpu/quant_matmul.h"
 #include "cpu_bench_support.h"
 
@@ -165,6 +167,34 @@ void quant_matmul_bench(benchmark::State& state, DType dtype, Shape shape, bool 
       benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 
+// F16/BF16 weights read in place; the values (every weight 0.001 after random_gguf's "scale"
+// writes, as each half is its own block) do not change the speed.
+void half_gemv_bench(benchmark::State& state, DType dtype, Shape shape) {
+  const int threads = static_cast<int>(state.range(0));
+  const int64_t m = state.range(1);
+  WorkingSet& set = working_set(dtype, shape, /*repacked=*/false);
+  std::vector<float> x(static_cast<size_t>(m * shape.k), 0.5f);
+  std::vector<float> y(static_cast<size_t>(m * shape.n));
+  const cpu::HalfType type = dtype == DType::BF16 ? cpu::HalfType::BF16 : cpu::HalfType::F16;
+  size_t next = 0;
+  for (auto _ : state) {
+    const auto* w = reinterpret_cast<const uint16_t*>(set.copies[next].get());
+    next = (next + 1) % set.copies.size();
+    const auto status =
+        cpu::half_gemv(type, w, shape.n, shape.k, shape.k, x.data(), m, nullptr, y.data(), threads);
+    if (!status.is_ok()) {
+      state.SkipWithError(status.to_string().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * set.copy_bytes);
+  state.counters["flops/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * 2.0 * static_cast<double>(m * shape.n * shape.k),
+      benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -180,6 +210,17 @@ int main(int argc, char** argv) {
             ->UseRealTime()
             ->Unit(benchmark::kMicrosecond);
       }
+    }
+  }
+  for (DType dtype : {DType::F16, DType::BF16}) {
+    for (const Shape& shape : kShapes) {
+      const std::string name = std::string("half_gemv/") + shape.name + "/" +
+                               std::string(braid::core::dtype_name(dtype));
+      benchmark::RegisterBenchmark(name.c_str(), half_gemv_bench, dtype, shape)
+          ->ArgNames({"threads", "m"})
+          ->ArgsProduct({{1, 2}, {1, 4}})
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
     }
   }
   return braid::bench::run_cpu_benchmarks(argc, argv);

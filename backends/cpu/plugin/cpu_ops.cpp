@@ -11,6 +11,7 @@
 #include "braid/cpu/attention.h"
 #include "braid/cpu/elementwise.h"
 #include "braid/cpu/gemm.h"
+#include "braid/cpu/half_gemv.h"
 #include "braid/cpu/norm.h"
 #include "braid/cpu/quant_matmul.h"
 #include "braid/cpu/rope.h"
@@ -84,6 +85,18 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
   const float* bias = io.in[2] ? f32(io.in[2]) : nullptr;
   float* y = f32(io.out);
   const bool constant = io.weights[1] && (bias == nullptr || io.weights[2]);
+  // A few rows against F16/BF16 weights (decode): the halves are read in place, 2 bytes a
+  // weight, instead of from an f32 copy at 4 (which would also double the model's memory).
+  const bool half = w.dtype == abi::kF16 || w.dtype == abi::kBF16;
+  if (half && m >= 1 && m <= cpu::kHalfGemvMaxRows && w.strides[1] == 2 && w.strides[0] % 2 == 0 &&
+      (n == 1 || w.strides[0] / 2 >= k)) {
+    const auto* halves = reinterpret_cast<const uint16_t*>(io.in[1]);
+    const int64_t stride = n == 1 ? k : w.strides[0] / 2;
+    const cpu::HalfType type = w.dtype == abi::kBF16 ? cpu::HalfType::BF16 : cpu::HalfType::F16;
+    return [=] {
+      check(cpu::half_gemv(type, halves, n, k, stride, x, m, bias, y, threads), "matmul");
+    };
+  }
   if (!cpu::quant_matmul_supports(static_cast<core::DType>(w.dtype))) {
     // The f32 GEMM packs W itself; rows that are not plain f32 are widened first (exact for
     // the float types; the dequantized values for Q4_1/Q5_0/Q5_1, which cost 4 bytes a weight).

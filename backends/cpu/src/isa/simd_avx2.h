@@ -64,6 +64,19 @@ inline F32 load_f16_n(const uint16_t* p, int n) {
   for (int i = 0; i < n && i < 16; ++i) buffer[i] = p[i];
   return load_f16(buffer);
 }
+/// 16 bfloat16 values to floats (a bf16 is the top half of an f32).
+inline F32 load_bf16(const uint16_t* p) {
+  const __m256i lo = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  const __m256i hi =
+      _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8)));
+  return {_mm256_castsi256_ps(_mm256_slli_epi32(lo, 16)),
+          _mm256_castsi256_ps(_mm256_slli_epi32(hi, 16))};
+}
+inline F32 load_bf16_n(const uint16_t* p, int n) {
+  alignas(32) uint16_t buffer[16] = {};
+  for (int i = 0; i < n && i < 16; ++i) buffer[i] = p[i];
+  return load_bf16(buffer);
+}
 inline void store_f16(uint16_t* p, F32 a) {
   constexpr int kRound = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(a.lo, kRound));

@@ -51,6 +51,16 @@ inline F32 load_f16(const uint16_t* p) {
 inline F32 load_f16_n(const uint16_t* p, int n) {
   return {_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(lane_mask(n), p))};
 }
+/// 16 bfloat16 values to floats (a bf16 is the top half of an f32).
+inline F32 load_bf16(const uint16_t* p) {
+  const __m512i wide =
+      _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  return {_mm512_castsi512_ps(_mm512_slli_epi32(wide, 16))};
+}
+inline F32 load_bf16_n(const uint16_t* p, int n) {
+  const __m512i wide = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(lane_mask(n), p));
+  return {_mm512_castsi512_ps(_mm512_slli_epi32(wide, 16))};
+}
 inline void store_f16(uint16_t* p, F32 a) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
                       _mm512_cvtps_ph(a.v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));

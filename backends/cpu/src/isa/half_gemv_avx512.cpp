@@ -1,0 +1,7 @@
+// The F16/BF16 GEMV for the avx512 path (built with its flags).
+#include "isa/simd_avx512.h"
+// clang-format off
+#define BRAID_CPU_ISA_NS avx512
+#include "isa/isa_kernels.h"
+#include "isa/half_gemv_impl.h"
+// clang-format on
