@@ -195,8 +195,8 @@ core::Result<EncoderTiming> bench_image_ttft(model::Decoder& decoder,
   EncoderTiming timing;
   timing.test = "ttft image " + std::to_string(side) + "x" + std::to_string(side) + " + " +
                 std::to_string(n_text) + " tokens";
-  timing.flops =
-      vision_flops(*model, out_rows) + text_prefill_flops(decoder.model(), 0, out_rows + n_text);
+  timing.flops = vision_flops(*model, out_rows);
+  timing.prefill_flops = text_prefill_flops(decoder.model(), 0, out_rows + n_text);
   for (const auto& b : model->weights().blocks) timing.quantized |= is_quantized(b.q_w);
   // One untimed run compiles the encoder's graph and the decoder's batch shapes.
   for (int r = -1; r < reps; ++r) {

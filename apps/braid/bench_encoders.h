@@ -21,6 +21,9 @@ struct EncoderTiming {
   std::vector<double> seconds;
   double flops = 0;        ///< multiply-add FLOPs of one run (matrices and attention)
   bool quantized = false;  ///< the linear weights are quantized (held against the int8 peak)
+  /// --ttft only: the decoder's prefill FLOPs (flops is then the encoder's alone), each part
+  /// held against the peak of its own weights' arithmetic
+  double prefill_flops = 0;
 };
 
 /// Whether the mmproj at `path` has a vision (v.*) / audio (a.*) encoder.
@@ -42,7 +45,7 @@ core::Result<EncoderTiming> bench_audio_encode(const std::string& path,
 /// Time to first token of an image question on `decoder`: a synthetic image of the encoder's
 /// size encoded by the mmproj at `path`, then a prompt of `n_text` random tokens around its rows
 /// evaluated and the first token picked (the decoder is cleared before each run). The mmproj
-/// must project to the decoder's width. `flops` counts the encoder and the prefill.
+/// must project to the decoder's width. `flops` counts the encoder, `prefill_flops` the prompt.
 core::Result<EncoderTiming> bench_image_ttft(model::Decoder& decoder,
                                              const std::string& path,
                                              const std::vector<plugins::Device*>& devices,
