@@ -110,6 +110,25 @@ void idefics3_longest_edge_size(int32_t& width, int32_t& height, int32_t max_len
   height = int32_t(std::max(h, 1.0));
 }
 
+// Appends the rows x cols tiles of `image` (row by row), normalized; the tiles are independent,
+// so the threads split them.
+void cut_tiles(const RgbImage& image,
+               int32_t rows,
+               int32_t cols,
+               int32_t size,
+               const std::array<float, 3>& mean,
+               const std::array<float, 3>& std,
+               std::vector<PixelTensor>& tiles) {
+  const size_t first = tiles.size();
+  tiles.resize(first + size_t(rows) * size_t(cols));
+#pragma omp parallel for schedule(static)
+  for (int32_t i = 0; i < rows * cols; ++i) {
+    const int32_t r = i / cols, c = i % cols;
+    const RgbImage t = crop_or_fill(image, c * size, r * size, size, size, {0, 0, 0});
+    tiles[first + size_t(i)] = normalize_to_tensor(t, mean, std);
+  }
+}
+
 core::Result<PreprocessedImage> run_idefics3(const RgbImage& image, const Idefics3Preprocess& p) {
   int32_t w = image.width, h = image.height;
   idefics3_longest_edge_size(w, h, p.longest_edge);
@@ -142,13 +161,8 @@ core::Result<PreprocessedImage> run_idefics3(const RgbImage& image, const Idefic
   }
   out.grid_rows = (grid_image.height - p.tile_size) / p.tile_size + 1;
   out.grid_cols = (grid_image.width - p.tile_size) / p.tile_size + 1;
-  for (int32_t r = 0; r < out.grid_rows; ++r) {
-    for (int32_t c = 0; c < out.grid_cols; ++c) {
-      const RgbImage t = crop_or_fill(grid_image, c * p.tile_size, r * p.tile_size, p.tile_size,
-                                      p.tile_size, {0, 0, 0});
-      out.tiles.push_back(normalize_to_tensor(t, p.image_mean, p.image_std));
-    }
-  }
+  cut_tiles(grid_image, out.grid_rows, out.grid_cols, p.tile_size, p.image_mean, p.image_std,
+            out.tiles);
   BRAID_ASSIGN_OR_RETURN(RgbImage global, resize(grid_image, p.tile_size, p.tile_size, p.resample));
   out.tiles.push_back(normalize_to_tensor(global, p.image_mean, p.image_std));
   out.has_global_tile = true;
@@ -178,13 +192,8 @@ core::Result<PreprocessedImage> run_llava_next(const RgbImage& image,
   out.tiles.push_back(normalize_to_tensor(base, p.image_mean, p.image_std));
   out.grid_rows = best.height / p.image_size;
   out.grid_cols = best.width / p.image_size;
-  for (int32_t r = 0; r < out.grid_rows; ++r) {
-    for (int32_t c = 0; c < out.grid_cols; ++c) {
-      const RgbImage t = crop_or_fill(padded, c * p.image_size, r * p.image_size, p.image_size,
-                                      p.image_size, {0, 0, 0});
-      out.tiles.push_back(normalize_to_tensor(t, p.image_mean, p.image_std));
-    }
-  }
+  cut_tiles(padded, out.grid_rows, out.grid_cols, p.image_size, p.image_mean, p.image_std,
+            out.tiles);
   out.has_global_tile = true;
   return out;
 }

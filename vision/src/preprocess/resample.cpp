@@ -132,8 +132,8 @@ inline uint8_t clip8(int32_t sum) {
 
 // The rows a pass reads: an image placed at (offset_x, offset_y) on a canvas of `fill`, so
 // LLaVA's pad-to-square never builds the (possibly huge) square. Rows outside the image are
-// one shared constant row; a row inside is composed into `scratch_` unless it is the image's
-// own row. Row pointers stay valid until the next call.
+// one shared constant row; a row inside is composed into a scratch buffer of the caller unless
+// it is the image's own row.
 class Canvas {
  public:
   Canvas(const uint8_t* pixels,
@@ -170,25 +170,27 @@ class Canvas {
     const int32_t iy = y - offset_y_;
     return iy < 0 || iy >= image_height_ || offset_x_ >= width_ || offset_x_ + image_width_ <= 0;
   }
-  /// True when row(y) is composed into the scratch buffer (valid only until the next call).
+  /// True when row(y) is composed into the scratch buffer (valid until its next use).
   bool composes(int32_t y) const {
     return !is_fill_row(y) && !(offset_x_ == 0 && image_width_ == width_);
   }
-  const uint8_t* row(int32_t y) {
+  /// Row y: the image's own row, the shared fill row, or one composed into `scratch` (the
+  /// caller's, so that threads can read rows at once).
+  const uint8_t* row(int32_t y, std::vector<uint8_t>& scratch) const {
     if (is_fill_row(y)) return fill_row_.data();
     const uint8_t* src = pixels_ + size_t(y - offset_y_) * size_t(image_width_) * 3;
     if (offset_x_ == 0 && image_width_ == width_) return src;
-    scratch_ = fill_row_;
+    scratch = fill_row_;
     const int32_t x0 = std::max(0, offset_x_), x1 = std::min(width_, offset_x_ + image_width_);
     std::copy(src + size_t(x0 - offset_x_) * 3, src + size_t(x1 - offset_x_) * 3,
-              scratch_.begin() + ptrdiff_t(x0) * 3);
-    return scratch_.data();
+              scratch.begin() + ptrdiff_t(x0) * 3);
+    return scratch.data();
   }
 
  private:
   const uint8_t* pixels_;
   int32_t image_width_, image_height_, width_, height_, offset_x_, offset_y_;
-  std::vector<uint8_t> fill_row_, scratch_;
+  std::vector<uint8_t> fill_row_;
 };
 
 // The hot loop: acc[i] += sum of rows[t][i] * w[t] over up to four taps at a time. Integer
@@ -225,33 +227,39 @@ void store_clipped(const int32_t* acc, size_t n, uint8_t* out) {
 }
 
 // `src` resampled along y into `out_height` rows; `c.first` is shifted by -first_offset.
-void resample_vertical(Canvas& src,
+void resample_vertical(const Canvas& src,
                        int out_height,
                        const Coefficients& c,
                        int first_offset,
                        std::vector<uint8_t>& dst) {
   const size_t stride = size_t(src.width()) * 3;
   dst.assign(stride * size_t(out_height), 0);
-  std::vector<int32_t> acc(stride);
-  // Canvas rows composed on the fly live in one scratch buffer, so the tap rows of a padded
-  // canvas are copied here first; plain images hand out their own rows.
-  std::vector<const uint8_t*> rows(size_t(c.taps));
-  std::vector<uint8_t> composed;
-  for (int yy = 0; yy < out_height; ++yy) {
-    const int first = c.first[size_t(yy)] - first_offset;
-    const int n = c.count[size_t(yy)];
-    composed.resize(stride * size_t(n));
-    for (int y = 0; y < n; ++y) {
-      const uint8_t* row = src.row(first + y);
-      if (src.composes(first + y)) {
-        std::copy_n(row, stride, composed.data() + size_t(y) * stride);
-        row = composed.data() + size_t(y) * stride;
+  // Output rows are independent: the threads split them, each with its own buffers (integer
+  // sums, so the split changes nothing in the result).
+#pragma omp parallel
+  {
+    std::vector<int32_t> acc(stride);
+    // Canvas rows composed on the fly share one scratch buffer, so the tap rows of a padded
+    // canvas are copied here first; plain images hand out their own rows.
+    std::vector<const uint8_t*> rows(size_t(c.taps));
+    std::vector<uint8_t> composed, scratch;
+#pragma omp for schedule(static)
+    for (int yy = 0; yy < out_height; ++yy) {
+      const int first = c.first[size_t(yy)] - first_offset;
+      const int n = c.count[size_t(yy)];
+      composed.resize(stride * size_t(n));
+      for (int y = 0; y < n; ++y) {
+        const uint8_t* row = src.row(first + y, scratch);
+        if (src.composes(first + y)) {
+          std::copy_n(row, stride, composed.data() + size_t(y) * stride);
+          row = composed.data() + size_t(y) * stride;
+        }
+        rows[size_t(y)] = row;
       }
-      rows[size_t(y)] = row;
+      std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
+      accumulate_taps(acc.data(), stride, rows.data(), &c.weights[size_t(yy) * size_t(c.taps)], n);
+      store_clipped(acc.data(), stride, dst.data() + size_t(yy) * stride);
     }
-    std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
-    accumulate_taps(acc.data(), stride, rows.data(), &c.weights[size_t(yy) * size_t(c.taps)], n);
-    store_clipped(acc.data(), stride, dst.data() + size_t(yy) * stride);
   }
 }
 
@@ -374,7 +382,7 @@ HorizontalRowFn pick_horizontal_row() {
 
 // Canvas rows [row_begin, row_begin + out_rows), resampled along x. Rows of pure fill colour
 // all give the same output row, computed once.
-void resample_horizontal(Canvas& src,
+void resample_horizontal(const Canvas& src,
                          int row_begin,
                          int out_rows,
                          int out_width,
@@ -385,27 +393,45 @@ void resample_horizontal(Canvas& src,
   const HorizontalWeights h = expand_weights(c);
   static const HorizontalRowFn horizontal_row = pick_horizontal_row();
   const int in_width = src.width();
-  std::vector<uint8_t> rgbx((size_t(in_width) + size_t(h.groups) * 4) * 4, 0);
-  int fill_done = -1;
-  for (int y = 0; y < out_rows; ++y) {
-    uint8_t* out = dst.data() + size_t(y) * out_stride;
-    const bool fill = src.is_fill_row(row_begin + y);
-    if (fill && fill_done >= 0) {
-      std::copy_n(dst.data() + size_t(fill_done) * out_stride, out_stride, out);
-      continue;
-    }
-    if (fill) fill_done = y;
-    const uint8_t* row = src.row(row_begin + y);
+  const size_t rgbx_bytes = (size_t(in_width) + size_t(h.groups) * 4) * 4;
+  auto resample_row = [&](int y, std::vector<uint8_t>& rgbx, std::vector<uint8_t>& scratch) {
+    const uint8_t* row = src.row(row_begin + y, scratch);
     for (int x = 0; x < in_width; ++x) {
       rgbx[4 * size_t(x) + 0] = row[3 * x + 0];
       rgbx[4 * size_t(x) + 1] = row[3 * x + 1];
       rgbx[4 * size_t(x) + 2] = row[3 * x + 2];
     }
-    horizontal_row(rgbx.data(), out_width, c.first.data(), h, out);  // NOLINT
+    horizontal_row(rgbx.data(), out_width, c.first.data(), h,  // NOLINT
+                   dst.data() + size_t(y) * out_stride);
+  };
+  // Rows of pure fill colour all give the same output row: the first one is computed here and
+  // copied to the others.
+  int fill_done = -1;
+  for (int y = 0; y < out_rows && fill_done < 0; ++y) {
+    if (src.is_fill_row(row_begin + y)) fill_done = y;
+  }
+  if (fill_done >= 0) {
+    std::vector<uint8_t> rgbx(rgbx_bytes, 0), scratch;
+    resample_row(fill_done, rgbx, scratch);
+  }
+  // The other rows are independent: the threads split them, each with its own buffers.
+#pragma omp parallel
+  {
+    std::vector<uint8_t> rgbx(rgbx_bytes, 0), scratch;
+#pragma omp for schedule(static)
+    for (int y = 0; y < out_rows; ++y) {
+      if (y == fill_done) continue;
+      if (fill_done >= 0 && src.is_fill_row(row_begin + y)) {
+        std::copy_n(dst.data() + size_t(fill_done) * out_stride, out_stride,
+                    dst.data() + size_t(y) * out_stride);
+        continue;
+      }
+      resample_row(y, rgbx, scratch);
+    }
   }
 }
 
-core::Result<RgbImage> resize_canvas(Canvas& src,
+core::Result<RgbImage> resize_canvas(const Canvas& src,
                                      int32_t width,
                                      int32_t height,
                                      ResampleFilter filter) {
@@ -425,8 +451,10 @@ core::Result<RgbImage> resize_canvas(Canvas& src,
   out.height = height;
   if (!need_horizontal && !need_vertical) {
     out.pixels.resize(size_t(width) * size_t(height) * 3);
+    std::vector<uint8_t> scratch;
     for (int32_t y = 0; y < height; ++y) {
-      std::copy_n(src.row(y), size_t(width) * 3, out.pixels.data() + size_t(y) * size_t(width) * 3);
+      std::copy_n(src.row(y, scratch), size_t(width) * 3,
+                  out.pixels.data() + size_t(y) * size_t(width) * 3);
     }
     return out;
   }
