@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden file for the whole LLaVA pipeline (tests/unit/vision/llava_logits_test.cpp).
+"""Golden file for the whole LLaVA pipeline (tests/unit/vision/whole_model_logits_test.cpp).
 
 Hugging Face transformers' LlavaForConditionalGeneration is the reference: the tiny random
 tests/golden/convert_mmproj/tiny-llava/ folder (CLIP vision tower, mlp projector, a one-layer

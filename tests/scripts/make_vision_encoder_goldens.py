@@ -38,7 +38,7 @@ Files per case: <case>.gguf (the mmproj), <case>.pixels.bin (F32 CHW), <case>.ex
 [n_rows, n_embd]), and one index.json with shapes and provenance.
 
 Run from the repository root (CPU only, a few seconds):
-    /work/pyenv/bin/python tests/scripts/make_vision_encoder_goldens.py
+    /work/venv/bin/python tests/scripts/make_vision_encoder_goldens.py
 Written with torch 2.15.0, transformers 5.23.0, gguf 0.19.0, numpy, pillow.
 """
 
@@ -362,7 +362,10 @@ def siglip_gemma3(index: dict) -> None:
                "causal": False}, index)
 
 
-def idefics3(index: dict) -> None:
+def tiny_idefics3():
+    """The tiny random Idefics3ForConditionalGeneration of the idefics3 case, its vision
+    transformer and connector (linear weights rounded to F16 as the mmproj stores them), and its
+    vision config. Also used by make_idefics3_logits_golden.py."""
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(3)
     vcfg = transformers.Idefics3VisionConfig(hidden_size=32, intermediate_size=64,
@@ -380,7 +383,11 @@ def idefics3(index: dict) -> None:
     randomize_(conn, gen)
     round_linears_(vt.encoder.layers, vcfg.num_hidden_layers)
     f16_round_(conn.modality_projection.proj.weight)
+    return model, vt, conn, vcfg
 
+
+def idefics3(index: dict) -> None:
+    model, vt, conn, vcfg = tiny_idefics3()
     w = gguf.GGUFWriter(str(OUT / "idefics3.gguf"), "clip")
     w.add_file_type(1)
     w.add_name("tiny random Idefics3 vision + connector (braid golden)")

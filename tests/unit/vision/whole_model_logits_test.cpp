@@ -1,8 +1,9 @@
-// The whole LLaVA pipeline against Hugging Face transformers' LlavaForConditionalGeneration: the
-// tiny random model's mmproj (as llama.cpp's converter lays it out) encodes the processor's
-// pixels of a real photo, its rows go between the prompt's tokens, and the language model (an
-// HF folder read natively) gives the logits of the first generated token. They must match the
-// reference within 1e-3 of the largest logit (tests/scripts/make_llava_logits_golden.py).
+// Whole vision-language models against Hugging Face transformers: LlavaForConditionalGeneration
+// (tests/scripts/make_llava_logits_golden.py) and Idefics3ForConditionalGeneration
+// (make_idefics3_logits_golden.py). The tiny random model's mmproj (as llama.cpp's converters lay
+// it out) encodes the processor's pixels of a real photo, its rows go between the prompt's
+// tokens, and the language model (an HF folder read natively) gives the logits of the first
+// generated token. They must match the reference within 1e-3 of the largest logit.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,16 +20,22 @@
 namespace braid::test {
 namespace {
 
-class LlavaLogits : public testing::TestWithParam<std::string> {};
+struct Param {
+  std::string golden;  // folder under tests/golden
+  std::string backend;
+};
 
-TEST_P(LlavaLogits, FirstTokenMatchesTransformers) {
+class WholeModelLogits : public testing::TestWithParam<Param> {};
+
+TEST_P(WholeModelLogits, FirstTokenMatchesTransformers) {
+  const std::string& backend = GetParam().backend;
   std::string why;
-  plugins::Device* device = backend_device(GetParam(), &why);
-  if (!device) GTEST_SKIP() << GetParam() << ": " << why;
+  plugins::Device* device = backend_device(backend, &why);
+  if (!device) GTEST_SKIP() << backend << ": " << why;
   std::vector<plugins::Device*> devices{device};
-  if (GetParam() != "reference") devices.push_back(backend_device("reference"));
+  if (backend != "reference") devices.push_back(backend_device("reference"));
 
-  const auto dir = golden_dir() / "llava_logits";
+  const auto dir = golden_dir() / GetParam().golden;
   std::ifstream in(dir / "case.json");
   const nlohmann::json c = nlohmann::json::parse(in);
   vision::PixelTensor pixels;
@@ -70,8 +77,8 @@ TEST_P(LlavaLogits, FirstTokenMatchesTransformers) {
     worst = std::max(worst, std::fabs(double{(*logits)[i]} - want[i]));
   }
   EXPECT_LE(worst, 1e-3 * largest) << "largest logit " << largest;
-  std::printf("%s: largest |Δ| %.3g of the largest logit %.3g\n", GetParam().c_str(), worst,
-              largest);
+  std::printf("%s on %s: largest |Δ| %.3g of the largest logit %.3g\n", GetParam().golden.c_str(),
+              backend.c_str(), worst, largest);
   const auto argmax = [](std::span<const float> v) {
     return std::max_element(v.begin(), v.end()) - v.begin();
   };
@@ -88,7 +95,15 @@ TEST_P(LlavaLogits, FirstTokenMatchesTransformers) {
   EXPECT_GT(moved, 100 * worst);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LlavaLogits, testing::Values("reference", "cpu"));
+INSTANTIATE_TEST_SUITE_P(Models,
+                         WholeModelLogits,
+                         testing::Values(Param{"llava_logits", "reference"},
+                                         Param{"llava_logits", "cpu"},
+                                         Param{"idefics3_logits", "reference"},
+                                         Param{"idefics3_logits", "cpu"}),
+                         [](const testing::TestParamInfo<Param>& case_info) {
+                           return case_info.param.golden + "_" + case_info.param.backend;
+                         });
 
 }  // namespace
 }  // namespace braid::test
