@@ -24,6 +24,7 @@
 #include "generation.h"
 #include "media_encoders.h"
 #include "model_loading.h"
+#include "progress_line.h"
 #include "run_options.h"
 #include "sampling_options.h"
 #include "text_input.h"
@@ -203,6 +204,12 @@ int run_ask(const std::vector<std::string>& args) {
       open_optional_mmproj(parsed->value("--mmproj"), (*model)->config().n_embd, chain->devices());
   if (!opened.ok()) return fail(opened.status());
   std::unique_ptr<MediaEncoders> media = std::move(*opened);
+  auto media_progress = std::make_shared<ProgressLine>("braid ask");
+  if (media) {
+    media->set_progress([media_progress](const std::string& what, int done, int total) {
+      media_progress->update("encoding " + what, done, total, "windows of 30 s");
+    });
+  }
   const double load_ms = ms_since(load_start);
 
   // ---- prompt --------------------------------------------------------------------------------
@@ -301,7 +308,7 @@ int run_ask(const std::vector<std::string>& args) {
                    mt.tiles ? mt.image_encode_ms / mt.tiles : 0.0);
     }
     if (mt.audio_windows > 0) {
-      std::fprintf(stderr, "timings: audio %d window(s) of 30 s: encode %.1f ms per window\n",
+      std::fprintf(stderr, "timings: audio %d window(s) of up to 30 s: encode %.1f ms per window\n",
                    mt.audio_windows, mt.audio_encode_ms / mt.audio_windows);
     }
     if (mt.images > 0 || mt.audio_windows > 0) {

@@ -18,6 +18,7 @@
 #include "line_reader.h"
 #include "media_encoders.h"
 #include "model_loading.h"
+#include "progress_line.h"
 #include "run_options.h"
 #include "sampling_options.h"
 
@@ -185,6 +186,12 @@ int run_chat(const std::vector<std::string>& args) {
       open_optional_mmproj(parsed->value("--mmproj"), (*model)->config().n_embd, chain->devices());
   if (!opened.ok()) return fail(opened.status());
   std::unique_ptr<MediaEncoders> media = std::move(*opened);
+  auto media_progress = std::make_shared<ProgressLine>("braid chat");
+  if (media) {
+    media->set_progress([media_progress](const std::string& what, int done, int total) {
+      media_progress->update("encoding " + what, done, total, "windows of 30 s");
+    });
+  }
 
   text::ChatPromptOptions prompt_options;
   if (tokenizer->bos_id() >= 0) {

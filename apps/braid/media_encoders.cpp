@@ -67,6 +67,7 @@ struct MediaEncoders::Audio {
   std::unique_ptr<audio::LogMelSpectrogram> mel;
   model::MediaWrapping wrapping;
   std::string projector;
+  int32_t frame_multiple = 2;  // the encoder takes frames in multiples of this
 };
 
 MediaEncoders::~MediaEncoders() = default;
@@ -104,6 +105,13 @@ core::Result<std::unique_ptr<MediaEncoders>> MediaEncoders::open(
     a->encoder = std::make_unique<audio::AudioEncoder>(*a->mmproj, *a->scheduler);
     audio::MelOptions mel;
     mel.n_mel = static_cast<int32_t>(a->mmproj->hparams().n_mel);
+    // Ultravox's encoder (a Whisper encoder that takes less than 30 s) sees only the audio
+    // there is, as its processor makes the features; Whisper and Qwen2-Audio pad every window
+    // to 30 s. An 11 s question is then encoded in about a third of the time, in a third of the
+    // prompt rows.
+    mel.pad_to_window = a->mmproj->hparams().projector != audio::AudioProjectorType::Ultravox;
+    a->frame_multiple =
+        a->mmproj->hparams().projector == audio::AudioProjectorType::Qwen2Audio ? 4 : 2;
     BRAID_ASSIGN_OR_RETURN(audio::LogMelSpectrogram spectrogram,
                            audio::LogMelSpectrogram::create(mel));
     a->mel = std::make_unique<audio::LogMelSpectrogram>(std::move(spectrogram));
@@ -202,9 +210,22 @@ core::Result<std::vector<model::MediaPart>> MediaEncoders::audio(const std::stri
     const std::string window_name = windows.size() == 1
                                         ? core::str_cat("audio ", index)
                                         : core::str_cat("audio ", index, ", window ", w + 1);
-    BRAID_ASSIGN_OR_RETURN(model::EmbeddingChunk chunk,
-                           audio_->encoder->encode(windows[w], window_name));
+    // An unpadded window's frames are cut to the encoder's multiple (the last 10-30 ms).
+    const int32_t frames = windows[w].n_frames - windows[w].n_frames % audio_->frame_multiple;
+    if (frames == 0) {
+      return core::invalid_argument("[audio] ", name, ": ", windows[w].n_frames,
+                                    " mel frames; the encoder needs at least ",
+                                    audio_->frame_multiple, " (a recording of at least ",
+                                    10 * audio_->frame_multiple, " ms)");
+    }
+    BRAID_ASSIGN_OR_RETURN(
+        model::EmbeddingChunk chunk,
+        audio_->encoder->encode(audio::first_frames(windows[w], frames), window_name));
     media.chunks.push_back(std::move(chunk));
+    if (progress_ && windows.size() > 1) {
+      progress_(core::str_cat("audio ", index), static_cast<int>(w + 1),
+                static_cast<int>(windows.size()));
+    }
   }
   timings_.audio_encode_ms += ms_since(start);
   timings_.audio_windows += static_cast<int32_t>(windows.size());

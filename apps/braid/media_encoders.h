@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,12 @@ class MediaEncoders {
 
   const MediaTimings& timings() const { return timings_; }
 
+  /// Called after each window of a recording of several windows: (what, done, total), for a
+  /// progress display (a 3-hour recording is 360 windows).
+  void set_progress(std::function<void(const std::string&, int, int)> progress) {
+    progress_ = std::move(progress);
+  }
+
  private:
   struct Vision;
   struct Audio;
@@ -59,6 +66,7 @@ class MediaEncoders {
   std::unique_ptr<Audio> audio_;
   model::MediaCache cache_;
   MediaTimings timings_;
+  std::function<void(const std::string&, int, int)> progress_;
 };
 
 /// The encoders of the --mmproj file, if one was given (nullptr otherwise), with one line on

@@ -1,9 +1,10 @@
 #include "model_loading.h"
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <cstdio>
+
+#include "progress_line.h"
 
 namespace braid::app {
 namespace {
@@ -24,20 +25,10 @@ core::Result<std::shared_ptr<const model::Model>> load_model_with_progress(const
                                                                            const char* command) {
   BRAID_ASSIGN_OR_RETURN(std::shared_ptr<const model::Model> model, model::Model::load(path));
   if (model->weight_bytes() < kLoadProgressBytes) return model;
-  const bool terminal = isatty(STDERR_FILENO) != 0;
-  int last_quarter = -1;
-  model->read_in([&](uint64_t done, uint64_t total) {
-    const int percent = static_cast<int>(100.0 * static_cast<double>(done) / total);
-    if (!terminal) {
-      if (percent / 25 == last_quarter) return;
-      last_quarter = percent / 25;
-    }
-    std::fprintf(stderr, "%s: loading %s: %3d%% (%llu / %llu MiB)%s", command, path.c_str(),
-                 percent, static_cast<unsigned long long>(done >> 20),
-                 static_cast<unsigned long long>(total >> 20),
-                 terminal && done < total ? "\r" : "\n");
-    std::fflush(stderr);
-  });
+  ProgressLine line(command);
+  const std::string what = "loading " + path;
+  model->read_in(
+      [&](uint64_t done, uint64_t total) { line.update(what, done >> 20, total >> 20, "MiB"); });
   return model;
 }
 

@@ -16,4 +16,15 @@ core::Status check_features(const MelFeatures& features, const std::string& what
   return core::Status::ok();
 }
 
+MelFeatures first_frames(const MelFeatures& features, int32_t n_frames) {
+  if (n_frames >= features.n_frames) return features;
+  MelFeatures out{features.n_mel, n_frames < 0 ? 0 : n_frames, {}};
+  out.values.reserve(size_t(out.n_mel) * size_t(out.n_frames));
+  for (int32_t bin = 0; bin < features.n_mel; ++bin) {
+    const auto row = features.values.begin() + ptrdiff_t(bin) * features.n_frames;
+    out.values.insert(out.values.end(), row, row + out.n_frames);
+  }
+  return out;
+}
+
 }  // namespace braid::audio

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -74,10 +75,10 @@ TEST_F(AskCommand, AnImageAndARecordingBecomePromptRows) {
   EXPECT_EQ(with_media["tokens"], 4);
   EXPECT_EQ(with_media["timings"]["images"], 1);
   EXPECT_EQ(with_media["timings"]["audio_windows"], 1);
-  // The tiny CLIP makes (32/8)^2 = 16 rows per image; the tiny Whisper + Ultravox 1500/8 rows
-  // per 30 s window (rounded up): together far more than the question's few tokens.
-  EXPECT_GT(with_media["prompt_positions"].get<int>(),
-            text_only["prompt_positions"].get<int>() + 16 + 180);
+  // The tiny CLIP makes (32/8)^2 = 16 rows per image; Ultravox encodes the 11 s recording as
+  // it is: 1100 frames, 550 positions, stacked by 8 into 69 rows.
+  EXPECT_GE(with_media["prompt_positions"].get<int>(),
+            text_only["prompt_positions"].get<int>() + 16 + 69);
 }
 
 TEST_F(AskCommand, TheSameImageTwiceIsEncodedOnce) {
@@ -95,6 +96,53 @@ TEST_F(AskCommand, TimingsNameEachStage) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("ms per tile"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("timings: prompt"), std::string::npos) << r.err;
+}
+
+// A mono 16-bit WAV of `seconds` of a 440 Hz tone.
+void write_tone_wav(const std::filesystem::path& path, int seconds) {
+  const uint32_t rate = 16000, samples = rate * static_cast<uint32_t>(seconds);
+  const uint32_t data_bytes = samples * 2;
+  std::ofstream out(path, std::ios::binary);
+  auto u32 = [&](uint32_t v) { out.write(reinterpret_cast<const char*>(&v), 4); };
+  auto u16 = [&](uint16_t v) { out.write(reinterpret_cast<const char*>(&v), 2); };
+  out.write("RIFF", 4);
+  u32(36 + data_bytes);
+  out.write("WAVEfmt ", 8);
+  u32(16);
+  u16(1);  // PCM
+  u16(1);  // mono
+  u32(rate);
+  u32(rate * 2);
+  u16(2);
+  u16(16);
+  out.write("data", 4);
+  u32(data_bytes);
+  for (uint32_t i = 0; i < samples; ++i) {
+    u16(static_cast<uint16_t>(static_cast<int16_t>(8000 * std::sin(2 * M_PI * 440 * i / rate))));
+  }
+}
+
+TEST_F(AskCommand, UltravoxEncodesOnlyTheAudioThereIs) {
+  // 2 s: 200 frames, 100 positions, 13 rows (stacked by 8, the last group padded).
+  const auto short_wav = *dir_ / "tone-2s.wav";
+  write_tone_wav(short_wav, 2);
+  const auto text_only = ask_json({"Hi?"});
+  const auto two = ask_json({"--audio", short_wav.string(), "Hi?"});
+  EXPECT_EQ(two["timings"]["audio_windows"], 1);
+  EXPECT_GE(two["prompt_positions"].get<int>(), text_only["prompt_positions"].get<int>() + 13);
+  EXPECT_LT(two["prompt_positions"].get<int>(), text_only["prompt_positions"].get<int>() + 20);
+  // 40 s: a full 30 s window (188 rows) and a 10 s one (63 rows), with progress on stderr.
+  const auto long_wav = *dir_ / "tone-40s.wav";
+  write_tone_wav(long_wav, 40);
+  CommandResult r;
+  const auto forty = ask_json({"--audio", long_wav.string(), "Hi?"}, &r);
+  EXPECT_EQ(forty["timings"]["audio_windows"], 2);
+  EXPECT_GE(forty["prompt_positions"].get<int>(),
+            text_only["prompt_positions"].get<int>() + 188 + 63);
+  EXPECT_LT(forty["prompt_positions"].get<int>(),
+            text_only["prompt_positions"].get<int>() + 188 + 63 + 8);
+  EXPECT_NE(r.err.find("encoding audio 1: 100% (2 / 2 windows of 30 s)"), std::string::npos)
+      << r.err;
 }
 
 TEST_F(AskCommand, BadInputGivesAClearError) {

@@ -91,15 +91,15 @@ TEST_F(ChatMedia, AnImageAndARecordingJoinTheNextMessage) {
   const auto with = chat("/image " + image.string() + "\n/audio " + audio.string() +
                          "\nWhat is this?\n/save " + with_file + "\n");
   ASSERT_EQ(with.exit_code, 0) << with.err;
-  // The tiny CLIP makes 16 rows per image (32 px, patches of 8), the tiny Whisper + Ultravox
-  // 188 per 30 s window.
+  // The tiny CLIP makes 16 rows per image (32 px, patches of 8); Ultravox encodes the 11 s
+  // recording as it is (1100 frames, 550 positions, stacked by 8: 69 rows).
   EXPECT_NE(with.err.find("(image 1 attached: 16 positions"), std::string::npos) << with.err;
-  EXPECT_NE(with.err.find("(audio 1 attached: 188 positions"), std::string::npos) << with.err;
+  EXPECT_NE(with.err.find("(audio 1 attached: 69 positions"), std::string::npos) << with.err;
   EXPECT_NE(with.err.find("2 messages"), std::string::npos) << with.err;
   const auto without = chat("What is this?\n/save " + without_file + "\n");
   ASSERT_EQ(without.exit_code, 0) << without.err;
   // The media's rows (and the family's wrapping tokens) are in the context.
-  EXPECT_GE(saved_positions(with.err), saved_positions(without.err) + 16 + 188) << with.err;
+  EXPECT_GE(saved_positions(with.err), saved_positions(without.err) + 16 + 69) << with.err;
 }
 
 TEST_F(ChatMedia, MediaStayInTheConversationAndSurviveSaveAndLoad) {

@@ -27,4 +27,7 @@ struct MelFeatures {
 /// Ok when values.size() == n_mel * n_frames (both at least 1).
 core::Status check_features(const MelFeatures& features, const std::string& what);
 
+/// The first `n_frames` frames of `features` (all of them when it has no more).
+MelFeatures first_frames(const MelFeatures& features, int32_t n_frames);
+
 }  // namespace braid::audio
