@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <dnnl.hpp>
+#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -237,42 +238,52 @@ int64_t GemmInt8::n() const { return state_->n; }
 int64_t GemmInt8::k() const { return state_->k; }
 std::string GemmInt8::implementation() const { return state_->p.implementation; }
 
-core::Result<std::unique_ptr<GemmInt8>> GemmInt8::create(
-    const float* w, int64_t n, int64_t k, int64_t ldw, const float* bias) {
-  BRAID_TRY(check_shape("GemmInt8", w, n, k, ldw));
-  auto state = std::make_unique<State>();
-  State& st = *state;
-  st.n = n;
-  st.k = k;
-  st.kb = k_block(k);
-  st.blocks = k / st.kb;
-  st.col_scales.resize(static_cast<size_t>(st.blocks * n));
-  st.col_offsets.resize(static_cast<size_t>(st.blocks * n));
-  if (bias != nullptr) st.bias.assign(bias, bias + n);
-  try {
-    std::vector<int8_t> codes(static_cast<size_t>(n * st.kb));  // one block, [n, kb]
-    for (int64_t b = 0; b < st.blocks; ++b) {
-      // Symmetric codes per (row, block), round to nearest even (as the activations get).
-      for (int64_t i = 0; i < n; ++i) {
-        const float* row = w + i * ldw + b * st.kb;
+namespace {
+
+// GemmInt8's state for W [n, k] whose row i `row(i, scratch)` gives (k floats; `scratch` has
+// room for k when the row has to be made): symmetric codes per (row, K block), rounded to
+// nearest even as the activations are, then packed by oneDNN block by block. Rows are
+// independent, so the threads split them; this runs once per matrix at the first prefill, for
+// every matrix of a model (serial, through a dense f32 copy, it cost ~8 s for a 1B model).
+core::Status quantize_and_pack(GemmInt8::State& st,
+                               int64_t n,
+                               const std::function<const float*(int64_t, float*)>& row) {
+  std::vector<int8_t> codes(static_cast<size_t>(st.blocks * n * st.kb));  // [block][n][kb]
+#pragma omp parallel
+  {
+    std::vector<float> scratch(static_cast<size_t>(st.k));
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      const float* w = row(i, scratch.data());
+      for (int64_t b = 0; b < st.blocks; ++b) {
+        const float* block = w + b * st.kb;
         float amax = 0;
-        for (int64_t j = 0; j < st.kb; ++j) amax = std::max(amax, std::fabs(row[j]));
+        for (int64_t j = 0; j < st.kb; ++j) amax = std::max(amax, std::fabs(block[j]));
         const float scale = amax / 127.0f;
         const float inv = scale != 0 ? 1.0f / scale : 0.0f;
+        int8_t* out = codes.data() + (b * n + i) * st.kb;
         int32_t sum = 0;
         for (int64_t j = 0; j < st.kb; ++j) {
-          const auto q = static_cast<int32_t>(std::nearbyint(row[j] * inv));
-          codes[i * st.kb + j] = static_cast<int8_t>(q);
+          // Adding and removing 1.5 · 2^23 rounds |v| <= 127 to the nearest integer, ties to
+          // even (the default rounding mode), exactly as nearbyint, without a libm call.
+          const float v = block[j] * inv;
+          const auto q = static_cast<int32_t>((v + 12582912.0f) - 12582912.0f);
+          out[j] = static_cast<int8_t>(q);
           sum += q;
         }
         st.col_scales[b * n + i] = scale;
         st.col_offsets[b * n + i] = 128 * sum;
       }
+    }
+  }
+  try {
+    for (int64_t b = 0; b < st.blocks; ++b) {
+      int8_t* block = codes.data() + b * n * st.kb;
       if (b == 0) {
-        build(st.p, n, st.kb, st.kb, Dt::u8, Dt::s8, Dt::s32, codes.data(), nullptr);
+        build(st.p, n, st.kb, st.kb, Dt::u8, Dt::s8, Dt::s32, block, nullptr);
         continue;
       }
-      memory user(memory::desc({st.kb, n}, Dt::s8, Tag::ba), st.p.engine, codes.data());
+      memory user(memory::desc({st.kb, n}, Dt::s8, Tag::ba), st.p.engine, block);
       memory packed(st.p.packed.get_desc(), st.p.engine);
       dnnl::stream stream(st.p.engine);
       dnnl::reorder(user, packed).execute(stream, user, packed);
@@ -282,6 +293,28 @@ core::Result<std::unique_ptr<GemmInt8>> GemmInt8::create(
   } catch (const dnnl::error& e) {
     return onednn_error("GemmInt8::create", e);
   }
+  return core::Status::ok();
+}
+
+std::unique_ptr<GemmInt8::State> int8_state(int64_t n, int64_t k, const float* bias) {
+  auto st = std::make_unique<GemmInt8::State>();
+  st->n = n;
+  st->k = k;
+  st->kb = k_block(k);
+  st->blocks = k / st->kb;
+  st->col_scales.resize(static_cast<size_t>(st->blocks * n));
+  st->col_offsets.resize(static_cast<size_t>(st->blocks * n));
+  if (bias != nullptr) st->bias.assign(bias, bias + n);
+  return st;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<GemmInt8>> GemmInt8::create(
+    const float* w, int64_t n, int64_t k, int64_t ldw, const float* bias) {
+  BRAID_TRY(check_shape("GemmInt8", w, n, k, ldw));
+  std::unique_ptr<State> state = int8_state(n, k, bias);
+  BRAID_TRY(quantize_and_pack(*state, n, [&](int64_t i, float*) { return w + i * ldw; }));
   return std::unique_ptr<GemmInt8>(new GemmInt8(std::move(state)));
 }
 
@@ -298,12 +331,18 @@ core::Result<std::unique_ptr<GemmInt8>> GemmInt8::create_from_gguf(core::DType d
                                   ", ", k, "]: k is not a whole number of blocks or row stride ",
                                   row_stride, " is short");
   }
-  std::vector<float> dense(static_cast<size_t>(n * k));
-  for (int64_t i = 0; i < n; ++i) {
-    BRAID_TRY(core::dequantize_row(dtype, static_cast<const uint8_t*>(data) + i * row_stride,
-                                   dense.data() + i * k, k));
-  }
-  return create(dense.data(), n, k, k, bias);
+  // Checked once here, so the rows below cannot fail.
+  std::vector<float> first(static_cast<size_t>(k));
+  BRAID_TRY(core::dequantize_row(dtype, data, first.data(), k));
+  std::unique_ptr<State> state = int8_state(n, k, bias);
+  // Each row is dequantized into the thread's scratch as it is quantized: no dense f32 copy of
+  // the matrix (4 bytes a weight, all of them page faults) is made.
+  BRAID_TRY(quantize_and_pack(*state, n, [&](int64_t i, float* scratch) {
+    (void)core::dequantize_row(dtype, static_cast<const uint8_t*>(data) + i * row_stride, scratch,
+                               k);
+    return static_cast<const float*>(scratch);
+  }));
+  return std::unique_ptr<GemmInt8>(new GemmInt8(std::move(state)));
 }
 
 core::Status GemmInt8::run(const float* x, int64_t m, float* y, int n_threads) const {
