@@ -248,7 +248,11 @@ namespace {
 core::Status quantize_and_pack(GemmInt8::State& st,
                                int64_t n,
                                const std::function<const float*(int64_t, float*)>& row) {
-  std::vector<int8_t> codes(static_cast<size_t>(st.blocks * n * st.kb));  // [block][n][kb]
+  // [block][n][kb]; oneDNN copies the codes into its layout, so the buffer is kept for the next
+  // matrix (its pages then fault once, not once per matrix).
+  thread_local std::vector<int8_t> kept;
+  kept.resize(static_cast<size_t>(st.blocks * n * st.kb));
+  int8_t* const codes = kept.data();  // the calling thread's buffer, for every worker
 #pragma omp parallel
   {
     std::vector<float> scratch(static_cast<size_t>(st.k));
@@ -261,7 +265,7 @@ core::Status quantize_and_pack(GemmInt8::State& st,
         for (int64_t j = 0; j < st.kb; ++j) amax = std::max(amax, std::fabs(block[j]));
         const float scale = amax / 127.0f;
         const float inv = scale != 0 ? 1.0f / scale : 0.0f;
-        int8_t* out = codes.data() + (b * n + i) * st.kb;
+        int8_t* out = codes + (b * n + i) * st.kb;
         int32_t sum = 0;
         for (int64_t j = 0; j < st.kb; ++j) {
           // Adding and removing 1.5 · 2^23 rounds |v| <= 127 to the nearest integer, ties to
@@ -278,7 +282,7 @@ core::Status quantize_and_pack(GemmInt8::State& st,
   }
   try {
     for (int64_t b = 0; b < st.blocks; ++b) {
-      int8_t* block = codes.data() + b * n * st.kb;
+      int8_t* block = codes + b * n * st.kb;
       if (b == 0) {
         build(st.p, n, st.kb, st.kb, Dt::u8, Dt::s8, Dt::s32, block, nullptr);
         continue;
