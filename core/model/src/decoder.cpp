@@ -66,7 +66,7 @@ core::Result<std::unique_ptr<Decoder>> Decoder::load(const std::filesystem::path
 
 int64_t Decoder::bucket(int64_t rows) const {
   if (rows <= 1) return 1;
-  for (int64_t size : {16, 64, 256}) {
+  for (int64_t size : {16, 32, 64, 128, 256}) {
     if (rows <= size && size < options_.n_batch) return size;
   }
   return options_.n_batch;

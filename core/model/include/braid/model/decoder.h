@@ -49,8 +49,9 @@ struct GraphShape;
 ///
 /// Each distinct batch shape is built and compiled once: a decode step (one token) reuses the
 /// compiled graph, since positions, cache slots and the valid length are inputs. A prompt is run
-/// in batches of at most n_batch rows, each padded to a bucket size (1, 16, 64, 256, n_batch):
-/// padding rows write their K/V into a scratch cache row that attention never reads.
+/// in batches of at most n_batch rows, each padded to a bucket size (1, 16, 32, 64, 128, 256,
+/// n_batch: at most twice the rows): padding rows write their K/V into a scratch cache row that
+/// attention never reads.
 class Decoder {
  public:
   /// `devices` in priority order (for example cpu then reference); each node runs on the first
