@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "device_chain.h"
 #include "generation.h"
+#include "generation_args.h"
 #include "media_encoders.h"
 #include "model_loading.h"
 #include "progress_line.h"
@@ -131,40 +132,17 @@ core::Result<std::string> render_prompt(const ParsedArgs& args,
 }  // namespace
 
 int run_ask(const std::vector<std::string>& args) {
-  ArgSpec spec{.flags = {"--timings", "--json", "--ignore-eos", "--help"},
-               .options = {"--model", "--mmproj", "--image", "--audio", "--prompt", "--file",
-                           "--system", "--chat-template", "--n-predict", "--ctx-size",
-                           "--batch-size", "--kv-type", "--stop"},
-               .aliases = {{"-m", "--model"},
-                           {"-p", "--prompt"},
-                           {"-f", "--file"},
-                           {"-n", "--n-predict"},
-                           {"-c", "--ctx-size"},
-                           {"-b", "--batch-size"},
-                           {"-t", "--threads"},
-                           {"-h", "--help"}}};
-  add_backend_options(spec);
-  add_sampling_options(spec);
-  auto parsed = ParsedArgs::parse(args, spec);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "braid ask: %s\n\n%s%s%s", parsed.status().message().c_str(), kUsage,
-                 kSamplingOptionsHelp, kBackendOptionsHelp);
-    return 2;
-  }
-  if (parsed->has("--help")) {
-    std::printf("%s%s%s", kUsage, kSamplingOptionsHelp, kBackendOptionsHelp);
-    return 0;
-  }
-  auto options = parse_run_options(*parsed);
-  if (!options.ok()) {
-    std::fprintf(stderr, "braid ask: %s\n\n%s", options.status().message().c_str(), kUsage);
-    return 2;
-  }
-  auto sampling = parse_sampling_options(*parsed);
-  if (!sampling.ok()) {
-    std::fprintf(stderr, "braid ask: %s\n", sampling.status().message().c_str());
-    return 2;
-  }
+  ArgSpec spec{.flags = {"--timings", "--json"},
+               .options = {"--mmproj", "--image", "--audio", "--prompt", "--file", "--system",
+                           "--chat-template", "--stop"},
+               .aliases = {{"-p", "--prompt"}, {"-f", "--file"}}};
+  add_generation_options(spec);
+  auto command_line = parse_generation_args(args, spec, CommandHelp{"braid ask", kUsage});
+  if (const int* exit_code = std::get_if<int>(&command_line)) return *exit_code;
+  GenerationArgs& generation_args = std::get<GenerationArgs>(command_line);
+  const ParsedArgs* parsed = &generation_args.parsed;
+  RunOptions* options = &generation_args.options;
+  const model::SamplingParams* sampling = &generation_args.sampling;
   auto question = read_question(*parsed);
   if (!question.ok()) {
     std::fprintf(stderr, "braid ask: %s\n\n%s", question.status().message().c_str(), kUsage);

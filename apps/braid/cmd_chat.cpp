@@ -15,6 +15,7 @@
 #include "chat_session.h"
 #include "commands.h"
 #include "device_chain.h"
+#include "generation_args.h"
 #include "line_reader.h"
 #include "media_encoders.h"
 #include "model_loading.h"
@@ -55,6 +56,9 @@ constexpr const char* kCommandsHelp =
     "  /audio PATH   attach a recording to your next message (needs --mmproj)\n"
     "  /help         this list\n"
     "  /exit         quit (so does end of input)\n";
+
+// --help ends with the commands.
+const std::string kHelpExtra = std::string("\n") + kCommandsHelp;
 
 std::atomic<bool> g_cancel{false};
 
@@ -120,37 +124,18 @@ bool is_command(const std::string& line, const char* name) {
 }  // namespace
 
 int run_chat(const std::vector<std::string>& args) {
-  ArgSpec spec{.flags = {"--ignore-eos", "--help"},
-               .options = {"--model", "--system", "--chat-template", "--n-predict", "--ctx-size",
-                           "--batch-size", "--kv-type", "--mmproj", "--image", "--audio"},
-               .aliases = {{"-m", "--model"},
-                           {"-n", "--n-predict"},
-                           {"-c", "--ctx-size"},
-                           {"-b", "--batch-size"},
-                           {"-t", "--threads"},
-                           {"-h", "--help"}}};
-  add_backend_options(spec);
-  add_sampling_options(spec);
-  auto parsed = ParsedArgs::parse(args, spec);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "braid chat: %s\n\n%s%s%s", parsed.status().message().c_str(), kUsage,
-                 kSamplingOptionsHelp, kBackendOptionsHelp);
-    return 2;
-  }
-  if (parsed->has("--help")) {
-    std::printf("%s%s%s\n%s", kUsage, kSamplingOptionsHelp, kBackendOptionsHelp, kCommandsHelp);
-    return 0;
-  }
-  auto options = parse_run_options(*parsed);
-  if (!options.ok() || !parsed->positionals().empty()) {
-    std::fprintf(stderr, "braid chat: %s\n\n%s",
-                 options.ok() ? "unexpected arguments" : options.status().message().c_str(),
-                 kUsage);
-    return 2;
-  }
-  auto sampling = parse_sampling_options(*parsed);
-  if (!sampling.ok()) {
-    std::fprintf(stderr, "braid chat: %s\n", sampling.status().message().c_str());
+  ArgSpec spec;
+  spec.options = {"--system", "--chat-template", "--mmproj", "--image", "--audio"};
+  add_generation_options(spec);
+  auto command_line =
+      parse_generation_args(args, spec, CommandHelp{"braid chat", kUsage, kHelpExtra.c_str()});
+  if (const int* exit_code = std::get_if<int>(&command_line)) return *exit_code;
+  GenerationArgs& generation_args = std::get<GenerationArgs>(command_line);
+  const ParsedArgs* parsed = &generation_args.parsed;
+  RunOptions* options = &generation_args.options;
+  const model::SamplingParams* sampling = &generation_args.sampling;
+  if (!parsed->positionals().empty()) {
+    std::fprintf(stderr, "braid chat: unexpected arguments\n\n%s", kUsage);
     return 2;
   }
 

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "device_chain.h"
 #include "generation.h"
+#include "generation_args.h"
 #include "model_loading.h"
 #include "run_options.h"
 #include "sampling_options.h"
@@ -69,39 +70,16 @@ int fail(const core::Status& status) {
 }  // namespace
 
 int run_run(const std::vector<std::string>& args) {
-  ArgSpec spec{.flags = {"--timings", "--json", "--ignore-eos", "--help"},
-               .options = {"--model", "--prompt", "--file", "--n-predict", "--ctx-size",
-                           "--batch-size", "--kv-type"},
-               .aliases = {{"-m", "--model"},
-                           {"-p", "--prompt"},
-                           {"-f", "--file"},
-                           {"-n", "--n-predict"},
-                           {"-c", "--ctx-size"},
-                           {"-b", "--batch-size"},
-                           {"-t", "--threads"},
-                           {"-h", "--help"}}};
-  add_backend_options(spec);
-  add_sampling_options(spec);
-  auto parsed = ParsedArgs::parse(args, spec);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "braid run: %s\n\n%s%s%s", parsed.status().message().c_str(), kUsage,
-                 kSamplingOptionsHelp, kBackendOptionsHelp);
-    return 2;
-  }
-  if (parsed->has("--help")) {
-    std::printf("%s%s%s", kUsage, kSamplingOptionsHelp, kBackendOptionsHelp);
-    return 0;
-  }
-  auto options = parse_run_options(*parsed);
-  if (!options.ok()) {
-    std::fprintf(stderr, "braid run: %s\n\n%s", options.status().message().c_str(), kUsage);
-    return 2;
-  }
-  auto sampling = parse_sampling_options(*parsed);
-  if (!sampling.ok()) {
-    std::fprintf(stderr, "braid run: %s\n", sampling.status().message().c_str());
-    return 2;
-  }
+  ArgSpec spec{.flags = {"--timings", "--json"},
+               .options = {"--prompt", "--file"},
+               .aliases = {{"-p", "--prompt"}, {"-f", "--file"}}};
+  add_generation_options(spec);
+  auto command_line = parse_generation_args(args, spec, CommandHelp{"braid run", kUsage});
+  if (const int* exit_code = std::get_if<int>(&command_line)) return *exit_code;
+  GenerationArgs& generation_args = std::get<GenerationArgs>(command_line);
+  const ParsedArgs* parsed = &generation_args.parsed;
+  RunOptions* options = &generation_args.options;
+  const model::SamplingParams* sampling = &generation_args.sampling;
   auto prompt = read_text_input(parsed->value("--prompt"), parsed->value("--file"));
   if (!prompt.ok()) {
     std::fprintf(stderr, "braid run: %s\n", prompt.status().message().c_str());
