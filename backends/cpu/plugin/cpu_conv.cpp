@@ -51,15 +51,6 @@ cpu::ConvGeometry conv_geometry(const NodeView& node) {
   return g;
 }
 
-// The weights [c_out, c_in, (kh,) kw] of any float type and layout as f32 rows [c_out, k].
-std::vector<float> weights_f32(const braid_tensor_desc& w, const std::byte* data) {
-  const auto strides = abi::contiguous_strides(abi::kF32, w.rank, w.shape);
-  std::vector<float> out(static_cast<size_t>(abi::n_elements(w)));
-  convert_copy(data, w.dtype, w.strides, reinterpret_cast<std::byte*>(out.data()), abi::kF32,
-               strides.data(), w.shape, w.rank);
-  return out;
-}
-
 void check(const core::Status& status) {
   if (!status.is_ok()) {
     plugin::fail(status.code() == core::StatusCode::NotSupported ? BRAID_STATUS_NOT_SUPPORTED
@@ -68,9 +59,15 @@ void check(const core::Status& status) {
   }
 }
 
-std::shared_ptr<cpu::GemmF32> make_gemm(
-    const braid_tensor_desc& w, const std::byte* data, int64_t n, int64_t k, const float* bias) {
-  const std::vector<float> rows = weights_f32(w, data);
+std::shared_ptr<cpu::GemmF32> make_gemm(const braid_tensor_desc& w,
+                                        const std::byte* data,
+                                        int64_t n,
+                                        int64_t k,
+                                        const float* bias,
+                                        int threads) {
+  // The weights [c_out, c_in, (kh,) kw] as f32 rows [c_out, k].
+  thread_local std::vector<float> rows;
+  widen_to_f32(w, data, rows, threads);
   auto gemm = cpu::GemmF32::create(rows.data(), n, k, k, bias);
   check(gemm.status());
   return std::shared_ptr<cpu::GemmF32>(std::move(gemm).value());
@@ -88,7 +85,7 @@ std::function<void()> prepare_conv(const NodeView& node, const OpTensors& io, in
   std::byte* out = io.out;
   std::shared_ptr<cpu::GemmF32> constant;
   if (io.weights[1] && (bias == nullptr || io.weights[2])) {
-    constant = make_gemm(w, w_data, c_out, s.k(), bias);
+    constant = make_gemm(w, w_data, c_out, s.k(), bias, threads);
   }
   // The patch matrix and the product [positions, c_out], kept for every run.
   auto cols = std::make_shared<std::vector<float>>(static_cast<size_t>(s.positions() * s.k()));
@@ -104,7 +101,7 @@ std::function<void()> prepare_conv(const NodeView& node, const OpTensors& io, in
   return [=] {
     cpu::im2col(s, x, cols->data(), threads);
     const std::shared_ptr<cpu::GemmF32> gemm =
-        constant ? constant : make_gemm(w, w_data, c_out, s.k(), bias);
+        constant ? constant : make_gemm(w, w_data, c_out, s.k(), bias, threads);
     check(gemm->run(cols->data(), s.positions(), product->data(), threads));
     convert_copy(reinterpret_cast<const std::byte*>(product->data()), abi::kF32, from, out,
                  abi::kF32, y.strides, y.shape, y.rank, threads);

@@ -203,4 +203,15 @@ bool convert_copy(const std::byte* src,
   return true;
 }
 
+void widen_to_f32(const braid_tensor_desc& t,
+                  const std::byte* data,
+                  std::vector<float>& out,
+                  int threads) {
+  const auto strides = abi::contiguous_strides(abi::kF32, t.rank, t.shape);
+  out.resize(static_cast<size_t>(abi::n_elements(t)));
+  // Float types always convert (only a Q8_0 destination can refuse a value).
+  (void)convert_copy(data, t.dtype, t.strides, reinterpret_cast<std::byte*>(out.data()), abi::kF32,
+                     strides.data(), t.shape, t.rank, threads);
+}
+
 }  // namespace braid::cpu_plugin

@@ -4,6 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
+
+#include "braid/backend.h"
 
 namespace braid::cpu_plugin {
 
@@ -29,5 +32,14 @@ bool convert_copy(const std::byte* src,
                   const int64_t* shape,
                   uint32_t rank,
                   int threads = 1);
+
+/// A tensor of a float type (F32, F16, BF16) in any layout, as contiguous f32 values in `out`
+/// (resized). The f32 GEMM's weights go through this once per matrix: callers keep `out` from one
+/// matrix to the next, so its pages fault once (each fresh page costs a fault and a zeroing,
+/// which was a third of the first run of an F16 encoder on the development VM).
+void widen_to_f32(const braid_tensor_desc& t,
+                  const std::byte* data,
+                  std::vector<float>& out,
+                  int threads);
 
 }  // namespace braid::cpu_plugin

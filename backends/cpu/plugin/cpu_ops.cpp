@@ -42,24 +42,20 @@ T unwrap(core::Result<T> result, const char* op) {
 float* f32(std::byte* p) { return reinterpret_cast<float*>(p); }
 
 // W [n, k] of a float type in any layout, or of a GGUF block type core converts (Q4_1, Q5_0,
-// Q5_1: the types the block kernels lack), as contiguous f32 rows.
-// W [n, k] widened to f32 in `out` (resized; kept by the caller between matrices, so the pages
-// of one matrix's copy serve the next: fresh pages cost a fault and a zeroing each, which made a
-// third of the first run of an F16 encoder).
-void weights_f32(const braid_tensor_desc& w, const std::byte* data, std::vector<float>& out) {
+// Q5_1: the types the block kernels lack), as contiguous f32 rows in `out` (see widen_to_f32
+// for why the caller keeps `out`).
+void weights_f32(const braid_tensor_desc& w,
+                 const std::byte* data,
+                 std::vector<float>& out,
+                 int threads) {
+  if (!abi::is_block_type(w.dtype)) return widen_to_f32(w, data, out, threads);
   const int64_t n = w.shape[0], k = w.shape[1];
   out.resize(static_cast<size_t>(n * k));
-  if (abi::is_block_type(w.dtype)) {
-    for (int64_t i = 0; i < n; ++i) {
-      check(core::dequantize_row(static_cast<core::DType>(w.dtype), data + i * w.strides[0],
-                                 out.data() + i * k, k),
-            "matmul");
-    }
-    return;
+  for (int64_t i = 0; i < n; ++i) {
+    check(core::dequantize_row(static_cast<core::DType>(w.dtype), data + i * w.strides[0],
+                               out.data() + i * k, k),
+          "matmul");
   }
-  const int64_t strides[2] = {k * 4, 4};
-  convert_copy(data, w.dtype, w.strides, reinterpret_cast<std::byte*>(out.data()), abi::kF32,
-               strides, w.shape, 2);
 }
 
 int64_t inner(const braid_tensor_desc& t) { return t.shape[t.rank - 1]; }
@@ -113,7 +109,7 @@ std::function<void()> prepare_matmul(const NodeView& node, const OpTensors& io, 
             cpu::GemmF32::create(reinterpret_cast<const float*>(raw), n, k, ldw, bias), "matmul"));
       }
       thread_local std::vector<float> wide;
-      weights_f32(layout, raw, wide);
+      weights_f32(layout, raw, wide, threads);
       return std::shared_ptr<cpu::GemmF32>(
           unwrap(cpu::GemmF32::create(wide.data(), n, k, k, bias), "matmul"));
     };
